@@ -1,0 +1,25 @@
+/** Unit specs sit next to the code; e2e specs boot the real app and live in test/. */
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] };
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      rootDir: 'src',
+      testRegex: '.*\\.spec\\.ts$',
+      moduleFileExtensions: ['js', 'json', 'ts'],
+      transform,
+    },
+    {
+      displayName: 'e2e',
+      testEnvironment: 'node',
+      rootDir: '.',
+      roots: ['<rootDir>/test'],
+      testRegex: '.*\\.e2e-spec\\.ts$',
+      moduleFileExtensions: ['js', 'json', 'ts'],
+      transform,
+    },
+  ],
+  testTimeout: 30000,
+};

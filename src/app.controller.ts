@@ -1,0 +1,40 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
+import { SERVICE_NAME, VERSION } from './version';
+
+class ServiceInfoDto {
+  @ApiProperty({ example: 'EmitHub' }) name!: string;
+  @ApiProperty({ example: 'emit-hub' }) service!: string;
+  @ApiProperty({ example: '0.1.0' }) version!: string;
+  @ApiProperty({ example: 'Real-time broadcasting: isolated channels, REST control, WebSocket fan-out.' }) description!: string;
+  @ApiProperty({
+    example: { docs: '/docs', openapi: '/docs-json', health: '/health', ready: '/ready', channels: '/api/v1/channels', websocket: '/api/v1/channels/{channel_id}/ws' },
+  })
+  links!: Record<string, string>;
+}
+
+@ApiTags('info')
+@SkipThrottle()
+@Controller()
+export class AppController {
+  @Get()
+  @ApiOperation({ operationId: 'serviceInfo', summary: 'Service name, version and links' })
+  @ApiResponse({ status: 200, type: ServiceInfoDto })
+  info(): ServiceInfoDto {
+    return {
+      name: 'EmitHub',
+      service: SERVICE_NAME,
+      version: VERSION,
+      description: 'Real-time broadcasting: isolated channels, REST control, WebSocket fan-out.',
+      links: {
+        docs: '/docs',
+        openapi: '/docs-json',
+        health: '/health',
+        ready: '/ready',
+        channels: '/api/v1/channels',
+        websocket: '/api/v1/channels/{channel_id}/ws',
+      },
+    };
+  }
+}

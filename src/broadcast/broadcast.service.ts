@@ -1,0 +1,108 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Subject, Subscription } from 'rxjs';
+import { Frame } from './frames';
+
+/** One serialized frame on its way to every subscriber of a channel. */
+export interface Delivery {
+  /** The frame, `JSON.stringify`-ed once for all subscribers. */
+  readonly payload: string;
+  /** Connection that must not receive it (the sender of a client message). */
+  readonly except?: string;
+  /** When set, every subscriber closes its connection with this code after sending the frame. */
+  readonly close?: { readonly code: number; readonly reason: string };
+}
+
+/** A transport endpoint (a WebSocket in production, a recorder in unit tests). */
+export interface Subscriber {
+  readonly id: string;
+  /** Must not block. May throw: a throwing subscriber is logged and skipped, never fatal. */
+  deliver(delivery: Delivery): void;
+}
+
+interface ChannelStream {
+  readonly subject: Subject<Delivery>;
+  subscribers: number;
+}
+
+/**
+ * The in-process fan-out: one RxJS Subject per channel. Knows nothing of HTTP, WebSocket or
+ * storage.
+ *
+ * Guarantees:
+ * - Ordering: each subscriber sees a channel's deliveries in publish order.
+ * - Delivery: at most once, to the subscribers present when `publish` runs (synchronously).
+ *   Replay of missed messages comes only from persisted history, not from here.
+ * - Isolation: a delivery reaches the subscribers of its channel and no other; one subscriber
+ *   throwing does not stop delivery to the others.
+ */
+@Injectable()
+export class BroadcastService {
+  private readonly logger = new Logger(BroadcastService.name);
+  private readonly streams = new Map<string, ChannelStream>();
+
+  /** Adds a subscriber to a channel; unsubscribe the returned subscription to remove it. */
+  subscribe(channelId: string, subscriber: Subscriber): Subscription {
+    const stream = this.streamOf(channelId);
+    stream.subscribers++;
+    const subscription = stream.subject.subscribe({
+      next: (delivery) => {
+        if (delivery.except === subscriber.id) return;
+        try {
+          subscriber.deliver(delivery);
+        } catch (err) {
+          this.logger.warn({ err, channelId, connectionId: subscriber.id }, 'delivery to a subscriber failed');
+        }
+      },
+      error: (err: unknown) => this.logger.error({ err, channelId }, 'channel stream errored'),
+    });
+    subscription.add(() => {
+      stream.subscribers--;
+      if (stream.subscribers === 0 && this.streams.get(channelId) === stream) {
+        this.streams.delete(channelId);
+      }
+    });
+    return subscription;
+  }
+
+  /** Serializes the frame once and hands it to every subscriber of the channel. Returns how many. */
+  publish(channelId: string, frame: Frame, options: Omit<Delivery, 'payload'> = {}): number {
+    const stream = this.streams.get(channelId);
+    if (!stream) return 0;
+    const recipients = stream.subscribers - (options.except ? 1 : 0);
+    stream.subject.next({ payload: JSON.stringify(frame), ...options });
+    return recipients;
+  }
+
+  /** Sends a last frame that closes every connection of the channel, then ends the stream. */
+  end(channelId: string, lastFrame: Frame, code: number, reason: string): void {
+    const stream = this.streams.get(channelId);
+    if (!stream) return;
+    this.streams.delete(channelId);
+    stream.subject.next({ payload: JSON.stringify(lastFrame), close: { code, reason } });
+    stream.subject.complete();
+  }
+
+  subscriberCount(channelId: string): number {
+    return this.streams.get(channelId)?.subscribers ?? 0;
+  }
+
+  totalSubscribers(): number {
+    let total = 0;
+    for (const stream of this.streams.values()) total += stream.subscribers;
+    return total;
+  }
+
+  /** Ends every stream (shutdown): the last frame is built per channel. */
+  endAll(lastFrame: (channelId: string) => Frame, code: number, reason: string): void {
+    for (const channelId of [...this.streams.keys()]) this.end(channelId, lastFrame(channelId), code, reason);
+  }
+
+  private streamOf(channelId: string): ChannelStream {
+    let stream = this.streams.get(channelId);
+    if (!stream) {
+      stream = { subject: new Subject<Delivery>(), subscribers: 0 };
+      this.streams.set(channelId, stream);
+    }
+    return stream;
+  }
+}

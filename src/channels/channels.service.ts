@@ -1,0 +1,240 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { Repository } from 'typeorm';
+import { BroadcastService } from '../broadcast/broadcast.service';
+import { Frame, broadcastFrame, frame } from '../broadcast/frames';
+import { HubConfig } from '../config/config.schema';
+import { InjectHubConfig } from '../config/hub.config';
+import { ChannelStatus, LifecycleAction, nextStatus } from './channel-state';
+import { ChannelEntity } from './channel.entity';
+import { HubError, HubErrorCode } from './channel.errors';
+import { BroadcastDto, BroadcastResultDto } from './dto/broadcast.dto';
+import { ChannelResponseDto, toChannelResponse } from './dto/channel-response.dto';
+import { CreateChannelDto } from './dto/create-channel.dto';
+import { UpdateChannelDto } from './dto/update-channel.dto';
+import { Sequencer } from './sequencer';
+
+/** Close code sent to clients when their channel is stopped or deleted (normal closure). */
+export const CLOSE_CHANNEL_STOPPED = 1000;
+
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 60;
+
+interface SequencedMessage {
+  frame: Frame;
+  persisted: boolean;
+}
+
+interface ChannelRuntime {
+  entity: ChannelEntity;
+  sequencer: Sequencer<SequencedMessage, BroadcastResultDto>;
+}
+
+/**
+ * Channels: their rows, lifecycle and broadcasts. The rows are loaded once at start-up and kept
+ * in memory; every change is written through to the database before it is answered, so the
+ * broadcast and connection paths never wait on a read.
+ */
+@Injectable()
+export class ChannelsService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(ChannelsService.name);
+  private readonly channels = new Map<string, ChannelRuntime>();
+
+  constructor(
+    @InjectRepository(ChannelEntity) private readonly repo: Repository<ChannelEntity>,
+    private readonly broadcast: BroadcastService,
+    @InjectHubConfig() private readonly config: HubConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const rows = await this.repo.find();
+    for (const entity of rows) this.channels.set(entity.id, this.runtimeFor(entity));
+    const active = rows.filter((r) => r.status === 'Active').length;
+    this.logger.log({ channels: rows.length, active }, `Loaded ${rows.length} channel(s), ${active} active`);
+  }
+
+  /** Writes each channel's exact last `seq` back, so a clean restart continues without a gap. */
+  async onApplicationShutdown(): Promise<void> {
+    for (const rt of this.channels.values()) {
+      if (rt.entity.seqCeiling !== rt.sequencer.lastSeq) {
+        rt.entity.seqCeiling = rt.sequencer.lastSeq;
+        await this.repo.update(rt.entity.id, { seqCeiling: rt.entity.seqCeiling }).catch((err: unknown) =>
+          this.logger.warn({ err, channelId: rt.entity.id }, 'could not write the last seq back'),
+        );
+      }
+    }
+  }
+
+  async create(dto: CreateChannelDto): Promise<ChannelResponseDto> {
+    const now = new Date().toISOString();
+    const entity = this.repo.create({
+      id: randomUUID(),
+      name: dto.name,
+      description: dto.description ?? null,
+      status: 'Created',
+      createdAt: now,
+      updatedAt: now,
+      maxConnections: dto.settings?.max_connections ?? this.config.max_connections_per_channel,
+      allowClientMessages: dto.settings?.allow_client_messages ?? false,
+      persistMessages: dto.settings?.persist_messages ?? this.config.persistence.persist_messages_default,
+      rateLimitPerMinute: dto.settings?.rate_limit_per_minute ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
+      seqCeiling: 0,
+    });
+    await this.repo.insert(entity);
+    const rt = this.runtimeFor(entity);
+    this.channels.set(entity.id, rt);
+    this.logger.log({ channelId: entity.id }, `Channel created: ${entity.name}`);
+    return this.toResponse(rt);
+  }
+
+  /** Newest first. */
+  list(status?: ChannelStatus): ChannelResponseDto[] {
+    return [...this.channels.values()]
+      .filter((rt) => !status || rt.entity.status === status)
+      .sort((a, b) => b.entity.createdAt.localeCompare(a.entity.createdAt))
+      .map((rt) => this.toResponse(rt));
+  }
+
+  get(id: string): ChannelResponseDto {
+    return this.toResponse(this.runtime(id));
+  }
+
+  async update(id: string, dto: UpdateChannelDto): Promise<ChannelResponseDto> {
+    const rt = this.runtime(id);
+    const changes: Partial<ChannelEntity> = {
+      ...(dto.name !== undefined && { name: dto.name }),
+      ...(dto.description !== undefined && { description: dto.description }),
+      ...(dto.settings?.max_connections !== undefined && { maxConnections: dto.settings.max_connections }),
+      ...(dto.settings?.allow_client_messages !== undefined && { allowClientMessages: dto.settings.allow_client_messages }),
+      ...(dto.settings?.persist_messages !== undefined && { persistMessages: dto.settings.persist_messages }),
+      ...(dto.settings?.rate_limit_per_minute !== undefined && { rateLimitPerMinute: dto.settings.rate_limit_per_minute }),
+      updatedAt: new Date().toISOString(),
+    };
+    // Only the changed columns: a full save could write back a stale seq ceiling.
+    await this.repo.update(id, changes);
+    Object.assign(rt.entity, changes);
+    return this.toResponse(rt);
+  }
+
+  /** Disconnects every client (a `stopped` frame, then close 1000) and removes the channel. */
+  async remove(id: string): Promise<void> {
+    const rt = this.runtime(id);
+    await this.repo.delete(id);
+    this.channels.delete(id);
+    this.broadcast.end(id, frame('stopped', id, `Channel ${rt.entity.name} was deleted`), CLOSE_CHANNEL_STOPPED, 'channel deleted');
+    this.logger.log({ channelId: id }, `Channel deleted: ${rt.entity.name}`);
+  }
+
+  /**
+   * Applies `start`, `pause` or `stop` by the lifecycle table. Pausing keeps clients connected
+   * and sends them `paused`; starting a paused channel sends `resumed`; stopping sends `stopped`
+   * and closes every connection with 1000.
+   */
+  async transition(id: string, action: LifecycleAction): Promise<ChannelResponseDto> {
+    const rt = this.runtime(id);
+    const from = rt.entity.status;
+    const to = nextStatus(from, action);
+    if (to === null) {
+      throw new HubError(HubErrorCode.INVALID_TRANSITION, `Cannot ${action} channel ${rt.entity.name}: its status is ${from}`);
+    }
+    if (to === from) return this.toResponse(rt);
+
+    const updatedAt = new Date().toISOString();
+    await this.repo.update(id, { status: to, updatedAt });
+    rt.entity.status = to;
+    rt.entity.updatedAt = updatedAt;
+    this.logger.log({ channelId: id, from, to }, `Channel ${rt.entity.name}: ${from} -> ${to}`);
+
+    const name = rt.entity.name;
+    if (to === 'Paused') this.broadcast.publish(id, frame('paused', id, `Channel ${name} is paused`));
+    else if (to === 'Active' && from === 'Paused') this.broadcast.publish(id, frame('resumed', id, `Channel ${name} is active again`));
+    else if (to === 'Stopped') this.broadcast.end(id, frame('stopped', id, `Channel ${name} was stopped`), CLOSE_CHANNEL_STOPPED, 'channel stopped');
+    return this.toResponse(rt);
+  }
+
+  /**
+   * Numbers the message, stores it when the channel persists messages, and hands it to every
+   * connected client. Messages of one channel are delivered in `seq` order. Refused (409) when the
+   * channel is not Active: nothing is delivered and nothing stored.
+   */
+  broadcastMessage(id: string, dto: BroadcastDto): Promise<BroadcastResultDto> {
+    const rt = this.runtime(id);
+    this.assertActive(rt);
+    return rt.sequencer.submit({
+      build: (seq) => ({
+        frame: broadcastFrame({ channelId: id, content: dto.content, data: dto.data ?? null, seq, id: randomUUID(), timestamp: new Date().toISOString() }),
+        persisted: false,
+      }),
+      publish: (msg) => ({
+        id: msg.frame.id!,
+        channel_id: id,
+        seq: msg.frame.seq!,
+        recipients: this.broadcast.publish(id, msg.frame),
+        persisted: msg.persisted,
+        timestamp: msg.frame.timestamp,
+      }),
+    });
+  }
+
+  /**
+   * Checks that a client may join the channel now: it exists, is Active and has room. The caller
+   * subscribes in the same tick, so the connection count cannot be overtaken.
+   */
+  admit(id: string): ChannelResponseDto {
+    const rt = this.channels.get(id);
+    if (!rt) throw new HubError(HubErrorCode.CHANNEL_NOT_FOUND, `Channel ${id} not found`);
+    if (rt.entity.status !== 'Active') throw new HubError(HubErrorCode.CHANNEL_NOT_ACTIVE, `Channel ${rt.entity.name} is not active`);
+    if (this.broadcast.subscriberCount(id) >= rt.entity.maxConnections) {
+      throw new HubError(HubErrorCode.CHANNEL_FULL, `Channel ${rt.entity.name} is full`);
+    }
+    return this.toResponse(rt);
+  }
+
+  /** Relays a client's text to every other client of the channel, when the channel allows it. */
+  clientMessage(id: string, connectionId: string, text: string): number {
+    const rt = this.channels.get(id);
+    if (!rt) throw new HubError(HubErrorCode.CHANNEL_NOT_FOUND, `Channel ${id} not found`);
+    if (!rt.entity.allowClientMessages) {
+      throw new HubError(HubErrorCode.CLIENT_MESSAGES_DISABLED, `Client messages are not allowed in channel ${rt.entity.name}`);
+    }
+    this.assertActive(rt);
+    const relayed = frame('client_message', id, `Client message in ${rt.entity.name}: ${text}`, {
+      original_message: text,
+      sender: 'client',
+    });
+    return this.broadcast.publish(id, relayed, { except: connectionId });
+  }
+
+  private assertActive(rt: ChannelRuntime): void {
+    if (rt.entity.status !== 'Active') {
+      throw new HubError(HubErrorCode.CHANNEL_NOT_ACTIVE, `Channel ${rt.entity.name} is not active (status: ${rt.entity.status})`);
+    }
+  }
+
+  private runtime(id: string): ChannelRuntime {
+    const rt = this.channels.get(id);
+    if (!rt) throw new HubError(HubErrorCode.CHANNEL_NOT_FOUND, `Channel ${id} not found`);
+    return rt;
+  }
+
+  private runtimeFor(entity: ChannelEntity): ChannelRuntime {
+    const rt: ChannelRuntime = {
+      entity,
+      sequencer: new Sequencer(entity.seqCeiling, entity.seqCeiling, {
+        reserve: async (ceiling) => {
+          await this.repo.update(entity.id, { seqCeiling: ceiling });
+          entity.seqCeiling = ceiling;
+        },
+        admit: () => {
+          if (!this.channels.has(entity.id)) throw new HubError(HubErrorCode.CHANNEL_NOT_FOUND, `Channel ${entity.id} not found`);
+          this.assertActive(rt);
+        },
+      }),
+    };
+    return rt;
+  }
+
+  private toResponse(rt: ChannelRuntime): ChannelResponseDto {
+    return toChannelResponse(rt.entity, this.broadcast.subscriberCount(rt.entity.id), rt.sequencer.lastSeq);
+  }
+}

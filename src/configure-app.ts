@@ -1,0 +1,23 @@
+import { INestApplication } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { jsonBody } from './common/json-body.middleware';
+import { HubConfig } from './config/config.schema';
+import { HUB_CONFIG } from './config/hub.config';
+import { ChannelWsAdapter } from './gateway/channel-ws.adapter';
+import { setupOpenApi } from './openapi';
+
+/** Everything `main.ts` and the e2e tests both need before `listen`. */
+export function configureApp(app: INestApplication): INestApplication {
+  const config = app.get<HubConfig>(HUB_CONFIG);
+  const express = app as NestExpressApplication;
+  express.useLogger(app.get(Logger));
+  express.disable('x-powered-by');
+  express.use(jsonBody(() => config.message_size_limit));
+  app.useWebSocketAdapter(
+    new ChannelWsAdapter(app, { maxPayload: Math.min(config.message_size_limit, config.websocket.max_continuation_size) }),
+  );
+  setupOpenApi(app);
+  app.enableShutdownHooks();
+  return app;
+}

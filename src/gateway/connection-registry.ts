@@ -1,0 +1,83 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { WebSocket } from 'ws';
+import { HubConfig } from '../config/config.schema';
+import { InjectHubConfig } from '../config/hub.config';
+import { CloseCode } from './ws-protocol';
+
+interface Tracked {
+  readonly id: string;
+  lastSeen: number;
+}
+
+/**
+ * Every open socket, for heartbeats and shutdown. Each socket is pinged every
+ * `websocket.ping_interval` seconds; one that has sent nothing (no pong, no message) for
+ * `websocket.connection_timeout` seconds is terminated, so half-open TCP connections do not
+ * pile up.
+ */
+@Injectable()
+export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(ConnectionRegistry.name);
+  private readonly sockets = new Map<WebSocket, Tracked>();
+  private timer?: NodeJS.Timeout;
+  private interval = 0;
+
+  constructor(@InjectHubConfig() private readonly config: HubConfig) {}
+
+  onModuleInit(): void {
+    this.schedule();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  add(ws: WebSocket, id: string): void {
+    const tracked: Tracked = { id, lastSeen: Date.now() };
+    this.sockets.set(ws, tracked);
+    const seen = () => (tracked.lastSeen = Date.now());
+    ws.on('pong', seen);
+    ws.on('message', seen);
+    ws.on('close', () => this.sockets.delete(ws));
+  }
+
+  get size(): number {
+    return this.sockets.size;
+  }
+
+  /** Closes every socket with 1001 and waits (up to `timeoutMs`) for them to go. */
+  async closeAll(timeoutMs: number): Promise<void> {
+    const open = [...this.sockets.keys()];
+    const closed = open.map((ws) => new Promise<void>((resolve) => (ws.readyState === WebSocket.CLOSED ? resolve() : ws.once('close', () => resolve()))));
+    for (const ws of open) {
+      if (ws.readyState === WebSocket.OPEN) ws.close(CloseCode.GOING_AWAY, 'server shutting down');
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(closed), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
+    for (const ws of this.sockets.keys()) ws.terminate();
+  }
+
+  /** Re-arms the ping timer when `websocket.ping_interval` changed. */
+  schedule(): void {
+    const interval = this.config.websocket.ping_interval * 1000;
+    if (interval === this.interval && this.timer) return;
+    clearInterval(this.timer);
+    this.interval = interval;
+    this.timer = setInterval(() => this.heartbeat(), interval);
+    this.timer.unref();
+  }
+
+  private heartbeat(): void {
+    const deadline = Date.now() - this.config.websocket.connection_timeout * 1000;
+    for (const [ws, tracked] of this.sockets) {
+      if (ws.readyState !== WebSocket.OPEN) continue;
+      if (tracked.lastSeen < deadline) {
+        this.logger.log({ connectionId: tracked.id }, 'WebSocket dropped: no pong within websocket.connection_timeout');
+        ws.terminate();
+      } else {
+        ws.ping();
+      }
+    }
+  }
+}

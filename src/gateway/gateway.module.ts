@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { BroadcastModule } from '../broadcast/broadcast.module';
+import { ChannelsModule } from '../channels/channels.module';
+import { ChannelsGateway } from './channels.gateway';
+import { ConnectionRegistry } from './connection-registry';
+
+@Module({
+  imports: [ChannelsModule, BroadcastModule],
+  providers: [ChannelsGateway, ConnectionRegistry],
+  exports: [ConnectionRegistry],
+})
+export class GatewayModule {}

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+import { NestFactory } from '@nestjs/core';
+import { Logger } from '@nestjs/common';
+import { AppModule } from './app.module';
+import { ConfigError, loadConfig } from './config/config.loader';
+import { configureApp } from './configure-app';
+import { VERSION } from './version';
+
+async function bootstrap(): Promise<void> {
+  let loaded;
+  try {
+    loaded = loadConfig({ env: process.env, argv: process.argv.slice(2) });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n\nEmitHub did not start. Fix the values above (env vars or the TOML file) and start it again.\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const { config, file } = loaded;
+
+  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
+  configureApp(app);
+  await app.listen(config.port, config.host);
+
+  const logger = new Logger('EmitHub');
+  const address = app.getHttpServer().address() as { address: string; port: number };
+  logger.log(`🚀 EmitHub - Real-time Broadcasting Service, version ${VERSION}`);
+  logger.log({ host: config.host, port: address.port }, `📡 Starting EmitHub on ${config.host}:${address.port}`);
+  logger.log({ db: config.db_path }, `💾 Database: ${config.db_path}`);
+  logger.log(`🔌 Max connections per channel: ${config.max_connections_per_channel}`);
+  if (file) logger.log(`⚙️  Configuration file: ${file}`);
+  logger.log(`📖 API docs: http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${address.port}/docs`);
+  logger.log('✅ Application state initialized successfully');
+}
+
+void bootstrap();
