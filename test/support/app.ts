@@ -1,0 +1,49 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppModule } from '../../src/app.module';
+import { loadConfig } from '../../src/config/config.loader';
+import { configureApp } from '../../src/configure-app';
+
+export interface TestApp {
+  app: INestApplication;
+  /** `http://127.0.0.1:PORT` */
+  baseUrl: string;
+  /** `ws://127.0.0.1:PORT` */
+  wsUrl: string;
+  dbPath: string;
+  close(): Promise<void>;
+}
+
+/** A folder for one test file's databases; removed by `cleanup()`. */
+export function tempDir(): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'emit-hub-test-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Boots the real application (same modules, same `configureApp` as `main.ts`) on an ephemeral
+ * port with a real SQLite file. `env` holds `EMIT_HUB_*` overrides; nothing is read from the
+ * machine's own environment or config files.
+ */
+export async function startApp(options: { dbPath: string; env?: Record<string, string> }): Promise<TestApp> {
+  const { config } = loadConfig({
+    env: { EMIT_HUB_LOG_LEVEL: 'silent', ...options.env, EMIT_HUB_DB_PATH: options.dbPath },
+    argv: [],
+    cwd: tmpdir(),
+  });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
+  const app = moduleRef.createNestApplication({ bufferLogs: true });
+  configureApp(app);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as { port: number };
+  return {
+    app,
+    baseUrl: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    dbPath: options.dbPath,
+    close: () => app.close(),
+  };
+}
