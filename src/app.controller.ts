@@ -7,9 +7,19 @@ class ServiceInfoDto {
   @ApiProperty({ example: 'EmitHub' }) name!: string;
   @ApiProperty({ example: 'emit-hub' }) service!: string;
   @ApiProperty({ example: '0.1.0' }) version!: string;
-  @ApiProperty({ example: 'Real-time broadcasting: isolated channels, REST control, WebSocket fan-out.' }) description!: string;
   @ApiProperty({
-    example: { docs: '/docs', openapi: '/docs-json', health: '/health', ready: '/ready', channels: '/api/v1/channels', websocket: '/api/v1/channels/{channel_id}/ws' },
+    example: 'Real-time broadcasting: isolated channels, REST control, WebSocket fan-out.',
+  })
+  description!: string;
+  @ApiProperty({
+    example: {
+      docs: '/docs',
+      openapi: '/docs-json',
+      health: '/health',
+      ready: '/ready',
+      channels: '/api/v1/channels',
+      websocket: '/api/v1/channels/{channel_id}/ws',
+    },
   })
   links!: Record<string, string>;
 }

@@ -23,13 +23,18 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [hubConfigNamespace(config)] }),
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: true,
+          load: [hubConfigNamespace(config)],
+        }),
         LoggerModule.forRootAsync({
           inject: [HUB_CONFIG],
           useFactory: (cfg: HubConfig) => ({
             pinoHttp: {
               level: cfg.log_level,
-              genReqId: (req: IncomingMessage) => (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
+              genReqId: (req: IncomingMessage) =>
+                (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
               autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.test(req.url ?? '') },
               redact: ['req.headers.authorization', 'req.headers.cookie'],
             },
@@ -45,7 +50,11 @@ export class AppModule {
       providers: [
         {
           provide: APP_PIPE,
-          useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+          useValue: new ValidationPipe({
+            whitelist: true,
+            forbidNonWhitelisted: true,
+            transform: true,
+          }),
         },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],

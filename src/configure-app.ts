@@ -15,7 +15,9 @@ export function configureApp(app: INestApplication): INestApplication {
   express.disable('x-powered-by');
   express.use(jsonBody(() => config.message_size_limit));
   app.useWebSocketAdapter(
-    new ChannelWsAdapter(app, { maxPayload: Math.min(config.message_size_limit, config.websocket.max_continuation_size) }),
+    new ChannelWsAdapter(app, {
+      maxPayload: Math.min(config.message_size_limit, config.websocket.max_continuation_size),
+    }),
   );
   setupOpenApi(app);
   app.enableShutdownHooks();

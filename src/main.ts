@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { NestFactory } from '@nestjs/core';
 import { Logger } from '@nestjs/common';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import { ConfigError, loadConfig } from './config/config.loader';
 import { configureApp } from './configure-app';
@@ -12,7 +14,9 @@ async function bootstrap(): Promise<void> {
     loaded = loadConfig({ env: process.env, argv: process.argv.slice(2) });
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n\nEmitHub did not start. Fix the values above (env vars or the TOML file) and start it again.\n`);
+      process.stderr.write(
+        `${err.message}\n\nEmitHub did not start. Fix the values above (env vars or the TOML file) and start it again.\n`,
+      );
       process.exit(1);
     }
     throw err;
@@ -24,13 +28,18 @@ async function bootstrap(): Promise<void> {
   await app.listen(config.port, config.host);
 
   const logger = new Logger('EmitHub');
-  const address = app.getHttpServer().address() as { address: string; port: number };
+  const address = (app.getHttpServer() as Server).address() as AddressInfo;
   logger.log(`🚀 EmitHub - Real-time Broadcasting Service, version ${VERSION}`);
-  logger.log({ host: config.host, port: address.port }, `📡 Starting EmitHub on ${config.host}:${address.port}`);
+  logger.log(
+    { host: config.host, port: address.port },
+    `📡 Starting EmitHub on ${config.host}:${address.port}`,
+  );
   logger.log({ db: config.db_path }, `💾 Database: ${config.db_path}`);
   logger.log(`🔌 Max connections per channel: ${config.max_connections_per_channel}`);
   if (file) logger.log(`⚙️  Configuration file: ${file}`);
-  logger.log(`📖 API docs: http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${address.port}/docs`);
+  logger.log(
+    `📖 API docs: http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${address.port}/docs`,
+  );
   logger.log('✅ Application state initialized successfully');
 }
 

@@ -1,6 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { OperationObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { VERSION } from './version';
+
+export const API_KEY_SCHEME = 'api-key';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -16,8 +19,35 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('channels', 'Channel management, lifecycle and broadcast')
     .addTag('health', 'Liveness and readiness probes')
     .addTag('info', 'Service information')
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'The value of EMIT_HUB_API_KEY. Required only when the server sets one.',
+      },
+      API_KEY_SCHEME,
+    )
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return finishDocument(SwaggerModule.createDocument(app, config));
+}
+
+/**
+ * Operations served on two paths (`/health` and `/api/v1/health`) get distinct operationIds, and
+ * operations that declare no security are marked open (`security: []`).
+ */
+function finishDocument(doc: OpenAPIObject): OpenAPIObject {
+  const seen = new Set<string>();
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const op of Object.values(item as Record<string, OperationObject>)) {
+      if (!op || typeof op !== 'object' || !('responses' in op)) continue;
+      if (op.operationId && seen.has(op.operationId)) {
+        op.operationId += path.startsWith('/api/v1/') ? 'V1' : 'Root';
+      }
+      if (op.operationId) seen.add(op.operationId);
+      op.security ??= [];
+    }
+  }
+  return doc;
 }
 
 /** Swagger UI at `/docs`, the OpenAPI JSON at `/docs-json`. */

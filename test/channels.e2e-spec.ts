@@ -8,7 +8,12 @@ const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 const seedChannel = {
   name: 'Sistema de Turnos',
   description: 'Canal para llamar turnos en clínica',
-  settings: { max_connections: 100, allow_client_messages: true, persist_messages: false, rate_limit_per_minute: 30 },
+  settings: {
+    max_connections: 100,
+    allow_client_messages: true,
+    persist_messages: false,
+    rate_limit_per_minute: 30,
+  },
 };
 
 describe('Channels REST API', () => {
@@ -17,7 +22,10 @@ describe('Channels REST API', () => {
   let http: ReturnType<typeof api>;
 
   beforeAll(async () => {
-    t = await startApp({ dbPath: join(tmp.dir, 'hub.db'), env: { EMIT_HUB_MESSAGE_SIZE_LIMIT: '4096' } });
+    t = await startApp({
+      dbPath: join(tmp.dir, 'hub.db'),
+      env: { EMIT_HUB_MESSAGE_SIZE_LIMIT: '4096' },
+    });
     http = api(t.baseUrl);
   });
   afterAll(async () => {
@@ -60,20 +68,38 @@ describe('Channels REST API', () => {
       ['an empty name', { name: '' }, /name/],
       ['a numeric name', { name: 42 }, /name must be a string/],
       ['max_connections 0', { name: 'a', settings: { max_connections: 0 } }, /max_connections/],
-      ['a fractional max_connections', { name: 'a', settings: { max_connections: 1.5 } }, /max_connections/],
-      ['a negative rate limit', { name: 'a', settings: { rate_limit_per_minute: -1 } }, /rate_limit_per_minute/],
-      ['a string boolean', { name: 'a', settings: { persist_messages: 'yes' } }, /persist_messages/],
+      [
+        'a fractional max_connections',
+        { name: 'a', settings: { max_connections: 1.5 } },
+        /max_connections/,
+      ],
+      [
+        'a negative rate limit',
+        { name: 'a', settings: { rate_limit_per_minute: -1 } },
+        /rate_limit_per_minute/,
+      ],
+      [
+        'a string boolean',
+        { name: 'a', settings: { persist_messages: 'yes' } },
+        /persist_messages/,
+      ],
       ['an unknown field', { name: 'a', colour: 'red' }, /colour should not exist/],
       ['an unknown setting', { name: 'a', settings: { speed: 1 } }, /speed should not exist/],
       ['settings that are not an object', { name: 'a', settings: 5 }, /settings/],
     ])('refuses %s with a 400 that names the field', async (_label, body, message) => {
       const res = await http.post('/api/v1/channels', body);
       expect(res.status).toBe(400);
-      expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.stringMatching(message) });
+      expect(res.body).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: expect.stringMatching(message),
+      });
     });
 
     it('refuses a body that is not JSON with a 415 that says how to send it', async () => {
-      const res = await http.post('/api/v1/channels', 'name=x', { 'content-type': 'application/x-www-form-urlencoded' });
+      const res = await http.post('/api/v1/channels', 'name=x', {
+        'content-type': 'application/x-www-form-urlencoded',
+      });
       expect(res.status).toBe(415);
       expect(res.body.message).toMatch(/Content-Type: application\/json/);
     });
@@ -157,9 +183,14 @@ describe('Channels REST API', () => {
 
     it('validates like create', async () => {
       const id = await http.createChannel();
-      expect((await http.patch(`/api/v1/channels/${id}`, { settings: { max_connections: -5 } })).status).toBe(400);
+      expect(
+        (await http.patch(`/api/v1/channels/${id}`, { settings: { max_connections: -5 } })).status,
+      ).toBe(400);
       expect((await http.patch(`/api/v1/channels/${id}`, { status: 'Active' })).status).toBe(400);
-      expect((await http.patch('/api/v1/channels/550e8400-e29b-41d4-a716-446655440000', { name: 'x' })).status).toBe(404);
+      expect(
+        (await http.patch('/api/v1/channels/550e8400-e29b-41d4-a716-446655440000', { name: 'x' }))
+          .status,
+      ).toBe(404);
     });
   });
 
@@ -176,7 +207,8 @@ describe('Channels REST API', () => {
   describe('lifecycle', () => {
     const reach = async (status: string): Promise<string> => {
       const id = await http.createChannel({ name: `from ${status}` });
-      if (status === 'Active' || status === 'Paused') await http.put(`/api/v1/channels/${id}/start`);
+      if (status === 'Active' || status === 'Paused')
+        await http.put(`/api/v1/channels/${id}/start`);
       if (status === 'Paused') await http.put(`/api/v1/channels/${id}/pause`);
       if (status === 'Stopped') await http.put(`/api/v1/channels/${id}/stop`);
       expect((await http.get(`/api/v1/channels/${id}`)).body.status).toBe(status);
@@ -203,21 +235,30 @@ describe('Channels REST API', () => {
       if (code === 200) {
         expect(res.body).toMatchObject({ id, status: to });
       } else {
-        expect(res.body).toMatchObject({ statusCode: 409, error: 'Conflict', code: 'INVALID_TRANSITION' });
+        expect(res.body).toMatchObject({
+          statusCode: 409,
+          error: 'Conflict',
+          code: 'INVALID_TRANSITION',
+        });
         expect(res.body.message).toContain(from);
       }
       expect((await http.get(`/api/v1/channels/${id}`)).body.status).toBe(to);
     });
 
     it('404 for an unknown channel', async () => {
-      expect((await http.put('/api/v1/channels/550e8400-e29b-41d4-a716-446655440000/start')).status).toBe(404);
+      expect(
+        (await http.put('/api/v1/channels/550e8400-e29b-41d4-a716-446655440000/start')).status,
+      ).toBe(404);
     });
   });
 
   describe('POST /api/v1/channels/:id/broadcast', () => {
     it('answers id, channel_id, seq, recipients, persisted and timestamp; seq counts from 1', async () => {
       const id = await http.activeChannel();
-      const first = await http.post(`/api/v1/channels/${id}/broadcast`, { content: 'A004', message_type: 'Broadcast' });
+      const first = await http.post(`/api/v1/channels/${id}/broadcast`, {
+        content: 'A004',
+        message_type: 'Broadcast',
+      });
       expect(first.status).toBe(200);
       expect(first.body).toEqual({
         id: expect.stringMatching(UUID),
@@ -232,17 +273,20 @@ describe('Channels REST API', () => {
       expect((await http.get(`/api/v1/channels/${id}`)).body.last_seq).toBe(2);
     });
 
-    it.each(['Created', 'Paused', 'Stopped'])('is a 409 on a %s channel, and nothing is numbered', async (status) => {
-      const id = await http.createChannel();
-      if (status !== 'Created') await http.put(`/api/v1/channels/${id}/start`);
-      if (status === 'Paused') await http.put(`/api/v1/channels/${id}/pause`);
-      if (status === 'Stopped') await http.put(`/api/v1/channels/${id}/stop`);
-      const res = await http.post(`/api/v1/channels/${id}/broadcast`, { content: 'A004' });
-      expect(res.status).toBe(409);
-      expect(res.body).toMatchObject({ code: 'CHANNEL_NOT_ACTIVE' });
-      expect(res.body.message).toContain(status);
-      expect((await http.get(`/api/v1/channels/${id}`)).body.last_seq).toBe(0);
-    });
+    it.each(['Created', 'Paused', 'Stopped'])(
+      'is a 409 on a %s channel, and nothing is numbered',
+      async (status) => {
+        const id = await http.createChannel();
+        if (status !== 'Created') await http.put(`/api/v1/channels/${id}/start`);
+        if (status === 'Paused') await http.put(`/api/v1/channels/${id}/pause`);
+        if (status === 'Stopped') await http.put(`/api/v1/channels/${id}/stop`);
+        const res = await http.post(`/api/v1/channels/${id}/broadcast`, { content: 'A004' });
+        expect(res.status).toBe(409);
+        expect(res.body).toMatchObject({ code: 'CHANNEL_NOT_ACTIVE' });
+        expect(res.body.message).toContain(status);
+        expect((await http.get(`/api/v1/channels/${id}`)).body.last_seq).toBe(0);
+      },
+    );
 
     it.each([
       ['no content', {}],

@@ -35,7 +35,12 @@ describe('WebSocket /api/v1/channels/:id/ws', () => {
       channel_id: id,
       timestamp: expect.any(String),
       data: {
-        channel: expect.objectContaining({ id, name: 'Sistema de Turnos', status: 'Active', connections: 1 }),
+        channel: expect.objectContaining({
+          id,
+          name: 'Sistema de Turnos',
+          status: 'Active',
+          connections: 1,
+        }),
         connection_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       },
     });
@@ -46,7 +51,10 @@ describe('WebSocket /api/v1/channels/:id/ws', () => {
     const id = await http.activeChannel();
     const a = (await join_(id)).client;
     const b = (await join_(id)).client;
-    const res = await http.post(`/api/v1/channels/${id}/broadcast`, { content: 'A004', message_type: 'Broadcast' });
+    const res = await http.post(`/api/v1/channels/${id}/broadcast`, {
+      content: 'A004',
+      message_type: 'Broadcast',
+    });
     expect(res.body.recipients).toBe(2);
     for (const c of [a, b]) {
       const f = await c.next((x) => x.status === 'broadcast');
@@ -73,9 +81,15 @@ describe('WebSocket /api/v1/channels/:id/ws', () => {
   it('keeps publish order: 200 broadcasts arrive with seq 1..200 in order', async () => {
     const id = await http.activeChannel({ settings: { rate_limit_per_minute: 0 } });
     const c = (await join_(id)).client;
-    await Promise.all(Array.from({ length: 200 }, (_, i) => http.post(`/api/v1/channels/${id}/broadcast`, { content: `m${i}` })));
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        http.post(`/api/v1/channels/${id}/broadcast`, { content: `m${i}` }),
+      ),
+    );
     await c.next((f) => f.status === 'broadcast' && f.seq === 200);
-    expect(c.all('broadcast').map((f) => f.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(c.all('broadcast').map((f) => f.seq)).toEqual(
+      Array.from({ length: 200 }, (_, i) => i + 1),
+    );
   });
 
   it('isolates channels: a broadcast reaches its own channel only', async () => {
@@ -111,7 +125,11 @@ describe('WebSocket /api/v1/channels/:id/ws', () => {
     it('an unknown channel', async () => {
       const id = '550e8400-e29b-41d4-a716-446655440000';
       const { client, first } = await join_(id);
-      expect(first).toMatchObject({ status: 'denied', message: `Channel ${id} not found`, channel_id: id });
+      expect(first).toMatchObject({
+        status: 'denied',
+        message: `Channel ${id} not found`,
+        channel_id: id,
+      });
       expect((await client.closed).code).toBe(1008);
     });
 
@@ -126,7 +144,9 @@ describe('WebSocket /api/v1/channels/:id/ws', () => {
 
       a.client.close();
       await a.client.closed;
-      await expectEventually(async () => expect((await http.get(`/api/v1/channels/${id}`)).body.connections).toBe(1));
+      await expectEventually(async () =>
+        expect((await http.get(`/api/v1/channels/${id}`)).body.connections).toBe(1),
+      );
       const d = await join_(id);
       expect(d.first.status).toBe('connected');
       expect((await http.get(`/api/v1/channels/${id}`)).body.connections).toBe(2);
@@ -142,7 +162,9 @@ describe('WebSocket /api/v1/channels/:id/ws', () => {
     const c = (await join_(id)).client;
     await http.put(`/api/v1/channels/${id}/pause`);
     expect(await c.next()).toMatchObject({ status: 'paused', channel_id: id, data: null });
-    expect((await http.post(`/api/v1/channels/${id}/broadcast`, { content: 'x' })).status).toBe(409);
+    expect((await http.post(`/api/v1/channels/${id}/broadcast`, { content: 'x' })).status).toBe(
+      409,
+    );
     expect((await join_(id)).first.status).toBe('denied');
     await http.put(`/api/v1/channels/${id}/start`);
     expect(await c.next()).toMatchObject({ status: 'resumed', channel_id: id });
@@ -173,7 +195,10 @@ describe('WebSocket /api/v1/channels/:id/ws', () => {
 
   describe('client messages', () => {
     it('when allowed, reach every other client as client_message (not the sender)', async () => {
-      const id = await http.activeChannel({ name: 'Sistema de Turnos', settings: { allow_client_messages: true } });
+      const id = await http.activeChannel({
+        name: 'Sistema de Turnos',
+        settings: { allow_client_messages: true },
+      });
       const sender = (await join_(id)).client;
       const other = (await join_(id)).client;
       sender.send('Hola');
@@ -190,7 +215,10 @@ describe('WebSocket /api/v1/channels/:id/ws', () => {
     });
 
     it('when not allowed, the sender gets an error frame and nobody else sees anything', async () => {
-      const id = await http.activeChannel({ name: 'Quiet', settings: { allow_client_messages: false } });
+      const id = await http.activeChannel({
+        name: 'Quiet',
+        settings: { allow_client_messages: false },
+      });
       const sender = (await join_(id)).client;
       const other = (await join_(id)).client;
       sender.send('Hola');
@@ -211,14 +239,20 @@ describe('WebSocket /api/v1/channels/:id/ws', () => {
       await http.put(`/api/v1/channels/${id}/pause`);
       await sender.next((f) => f.status === 'paused');
       sender.send('anyone?');
-      expect(await sender.next()).toMatchObject({ status: 'error', data: { code: 'CHANNEL_NOT_ACTIVE' } });
+      expect(await sender.next()).toMatchObject({
+        status: 'error',
+        data: { code: 'CHANNEL_NOT_ACTIVE' },
+      });
     });
 
     it('a binary frame gets an error frame and the socket stays open', async () => {
       const id = await http.activeChannel({ settings: { allow_client_messages: true } });
       const c = (await join_(id)).client;
       c.ws.send(Buffer.from([1, 2, 3]));
-      expect(await c.next()).toMatchObject({ status: 'error', data: { code: 'UNSUPPORTED_FRAME' } });
+      expect(await c.next()).toMatchObject({
+        status: 'error',
+        data: { code: 'UNSUPPORTED_FRAME' },
+      });
       expect(c.ws.readyState).toBe(WebSocket.OPEN);
     });
   });

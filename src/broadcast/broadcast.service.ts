@@ -50,7 +50,10 @@ export class BroadcastService {
         try {
           subscriber.deliver(delivery);
         } catch (err) {
-          this.logger.warn({ err, channelId, connectionId: subscriber.id }, 'delivery to a subscriber failed');
+          this.logger.warn(
+            { err, channelId, connectionId: subscriber.id },
+            'delivery to a subscriber failed',
+          );
         }
       },
       error: (err: unknown) => this.logger.error({ err, channelId }, 'channel stream errored'),
@@ -94,7 +97,8 @@ export class BroadcastService {
 
   /** Ends every stream (shutdown): the last frame is built per channel. */
   endAll(lastFrame: (channelId: string) => Frame, code: number, reason: string): void {
-    for (const channelId of [...this.streams.keys()]) this.end(channelId, lastFrame(channelId), code, reason);
+    for (const channelId of [...this.streams.keys()])
+      this.end(channelId, lastFrame(channelId), code, reason);
   }
 
   private streamOf(channelId: string): ChannelStream {

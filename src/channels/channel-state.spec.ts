@@ -17,5 +17,4 @@ describe('channel lifecycle table', () => {
   ] as const)('%s + %s -> %s', (from, action, to) => {
     expect(nextStatus(from, action)).toBe(to);
   });
-
 });

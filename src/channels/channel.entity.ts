@@ -40,6 +40,11 @@ export class ChannelEntity {
    * ceiling is written before any number in the block is used, so `seq` is never reused even
    * after a crash; a clean shutdown writes the exact last value back.
    */
-  @Column({ name: 'seq_ceiling', type: 'bigint', default: 0, transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) } })
+  @Column({
+    name: 'seq_ceiling',
+    type: 'bigint',
+    default: 0,
+    transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) },
+  })
   seqCeiling!: number;
 }

@@ -1,6 +1,27 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Put,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiOperation,
+  ApiParam,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator';
+import { API_KEY_SCHEME } from '../openapi';
 import { ChannelsService } from './channels.service';
 import { BroadcastDto, BroadcastResultDto } from './dto/broadcast.dto';
 import { ChannelResponseDto } from './dto/channel-response.dto';
@@ -9,9 +30,11 @@ import { ListChannelsQuery } from './dto/list-channels.query';
 import { UpdateChannelDto } from './dto/update-channel.dto';
 
 const ChannelId = () => Param('id', new ParseUUIDPipe());
-const ApiChannelId = () => ApiParam({ name: 'id', format: 'uuid', example: '550e8400-e29b-41d4-a716-446655440000' });
+const ApiChannelId = () =>
+  ApiParam({ name: 'id', format: 'uuid', example: '550e8400-e29b-41d4-a716-446655440000' });
 
 @ApiTags('channels')
+@ApiBearerAuth(API_KEY_SCHEME)
 @Controller('api/v1/channels')
 export class ChannelsController {
   constructor(private readonly channels: ChannelsService) {}
@@ -26,7 +49,12 @@ export class ChannelsController {
         value: {
           name: 'Sistema de Turnos',
           description: 'Canal para llamar turnos en clínica',
-          settings: { max_connections: 100, allow_client_messages: true, persist_messages: false, rate_limit_per_minute: 30 },
+          settings: {
+            max_connections: 100,
+            allow_client_messages: true,
+            persist_messages: false,
+            rate_limit_per_minute: 30,
+          },
         },
       },
     },
@@ -65,7 +93,10 @@ export class ChannelsController {
 
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'deleteChannel', summary: 'Disconnect its clients and delete the channel' })
+  @ApiOperation({
+    operationId: 'deleteChannel',
+    summary: 'Disconnect its clients and delete the channel',
+  })
   @ApiChannelId()
   @ApiResponse({ status: 204, description: 'Deleted.' })
   @ApiErrors(400, 404)
@@ -92,7 +123,10 @@ export class ChannelsController {
   }
 
   @Put(':id/stop')
-  @ApiOperation({ operationId: 'stopChannel', summary: 'Stop emission and disconnect every client' })
+  @ApiOperation({
+    operationId: 'stopChannel',
+    summary: 'Stop emission and disconnect every client',
+  })
   @ApiChannelId()
   @ApiResponse({ status: 200, type: ChannelResponseDto })
   @ApiErrors(400, 404)
@@ -108,7 +142,10 @@ export class ChannelsController {
     type: BroadcastDto,
     examples: {
       turn: { summary: 'Call turn A004', value: { content: 'A004', message_type: 'Broadcast' } },
-      structured: { summary: 'With structured data', value: { content: 'A004', data: { room: 'Consultorio 3' } } },
+      structured: {
+        summary: 'With structured data',
+        value: { content: 'A004', data: { room: 'Consultorio 3' } },
+      },
     },
   })
   @ApiResponse({ status: 200, type: BroadcastResultDto })

@@ -50,7 +50,10 @@ export class ChannelsService implements OnModuleInit, OnApplicationShutdown {
     const rows = await this.repo.find();
     for (const entity of rows) this.channels.set(entity.id, this.runtimeFor(entity));
     const active = rows.filter((r) => r.status === 'Active').length;
-    this.logger.log({ channels: rows.length, active }, `Loaded ${rows.length} channel(s), ${active} active`);
+    this.logger.log(
+      { channels: rows.length, active },
+      `Loaded ${rows.length} channel(s), ${active} active`,
+    );
   }
 
   /** Writes each channel's exact last `seq` back, so a clean restart continues without a gap. */
@@ -58,9 +61,11 @@ export class ChannelsService implements OnModuleInit, OnApplicationShutdown {
     for (const rt of this.channels.values()) {
       if (rt.entity.seqCeiling !== rt.sequencer.lastSeq) {
         rt.entity.seqCeiling = rt.sequencer.lastSeq;
-        await this.repo.update(rt.entity.id, { seqCeiling: rt.entity.seqCeiling }).catch((err: unknown) =>
-          this.logger.warn({ err, channelId: rt.entity.id }, 'could not write the last seq back'),
-        );
+        await this.repo
+          .update(rt.entity.id, { seqCeiling: rt.entity.seqCeiling })
+          .catch((err: unknown) =>
+            this.logger.warn({ err, channelId: rt.entity.id }, 'could not write the last seq back'),
+          );
       }
     }
   }
@@ -76,7 +81,8 @@ export class ChannelsService implements OnModuleInit, OnApplicationShutdown {
       updatedAt: now,
       maxConnections: dto.settings?.max_connections ?? this.config.max_connections_per_channel,
       allowClientMessages: dto.settings?.allow_client_messages ?? false,
-      persistMessages: dto.settings?.persist_messages ?? this.config.persistence.persist_messages_default,
+      persistMessages:
+        dto.settings?.persist_messages ?? this.config.persistence.persist_messages_default,
       rateLimitPerMinute: dto.settings?.rate_limit_per_minute ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
       seqCeiling: 0,
     });
@@ -104,10 +110,18 @@ export class ChannelsService implements OnModuleInit, OnApplicationShutdown {
     const changes: Partial<ChannelEntity> = {
       ...(dto.name !== undefined && { name: dto.name }),
       ...(dto.description !== undefined && { description: dto.description }),
-      ...(dto.settings?.max_connections !== undefined && { maxConnections: dto.settings.max_connections }),
-      ...(dto.settings?.allow_client_messages !== undefined && { allowClientMessages: dto.settings.allow_client_messages }),
-      ...(dto.settings?.persist_messages !== undefined && { persistMessages: dto.settings.persist_messages }),
-      ...(dto.settings?.rate_limit_per_minute !== undefined && { rateLimitPerMinute: dto.settings.rate_limit_per_minute }),
+      ...(dto.settings?.max_connections !== undefined && {
+        maxConnections: dto.settings.max_connections,
+      }),
+      ...(dto.settings?.allow_client_messages !== undefined && {
+        allowClientMessages: dto.settings.allow_client_messages,
+      }),
+      ...(dto.settings?.persist_messages !== undefined && {
+        persistMessages: dto.settings.persist_messages,
+      }),
+      ...(dto.settings?.rate_limit_per_minute !== undefined && {
+        rateLimitPerMinute: dto.settings.rate_limit_per_minute,
+      }),
       updatedAt: new Date().toISOString(),
     };
     // Only the changed columns: a full save could write back a stale seq ceiling.
@@ -121,7 +135,12 @@ export class ChannelsService implements OnModuleInit, OnApplicationShutdown {
     const rt = this.runtime(id);
     await this.repo.delete(id);
     this.channels.delete(id);
-    this.broadcast.end(id, frame('stopped', id, `Channel ${rt.entity.name} was deleted`), CLOSE_CHANNEL_STOPPED, 'channel deleted');
+    this.broadcast.end(
+      id,
+      frame('stopped', id, `Channel ${rt.entity.name} was deleted`),
+      CLOSE_CHANNEL_STOPPED,
+      'channel deleted',
+    );
     this.logger.log({ channelId: id }, `Channel deleted: ${rt.entity.name}`);
   }
 
@@ -135,7 +154,10 @@ export class ChannelsService implements OnModuleInit, OnApplicationShutdown {
     const from = rt.entity.status;
     const to = nextStatus(from, action);
     if (to === null) {
-      throw new HubError(HubErrorCode.INVALID_TRANSITION, `Cannot ${action} channel ${rt.entity.name}: its status is ${from}`);
+      throw new HubError(
+        HubErrorCode.INVALID_TRANSITION,
+        `Cannot ${action} channel ${rt.entity.name}: its status is ${from}`,
+      );
     }
     if (to === from) return this.toResponse(rt);
 
@@ -146,9 +168,17 @@ export class ChannelsService implements OnModuleInit, OnApplicationShutdown {
     this.logger.log({ channelId: id, from, to }, `Channel ${rt.entity.name}: ${from} -> ${to}`);
 
     const name = rt.entity.name;
-    if (to === 'Paused') this.broadcast.publish(id, frame('paused', id, `Channel ${name} is paused`));
-    else if (to === 'Active' && from === 'Paused') this.broadcast.publish(id, frame('resumed', id, `Channel ${name} is active again`));
-    else if (to === 'Stopped') this.broadcast.end(id, frame('stopped', id, `Channel ${name} was stopped`), CLOSE_CHANNEL_STOPPED, 'channel stopped');
+    if (to === 'Paused')
+      this.broadcast.publish(id, frame('paused', id, `Channel ${name} is paused`));
+    else if (to === 'Active' && from === 'Paused')
+      this.broadcast.publish(id, frame('resumed', id, `Channel ${name} is active again`));
+    else if (to === 'Stopped')
+      this.broadcast.end(
+        id,
+        frame('stopped', id, `Channel ${name} was stopped`),
+        CLOSE_CHANNEL_STOPPED,
+        'channel stopped',
+      );
     return this.toResponse(rt);
   }
 
@@ -162,7 +192,14 @@ export class ChannelsService implements OnModuleInit, OnApplicationShutdown {
     this.assertActive(rt);
     return rt.sequencer.submit({
       build: (seq) => ({
-        frame: broadcastFrame({ channelId: id, content: dto.content, data: dto.data ?? null, seq, id: randomUUID(), timestamp: new Date().toISOString() }),
+        frame: broadcastFrame({
+          channelId: id,
+          content: dto.content,
+          data: dto.data ?? null,
+          seq,
+          id: randomUUID(),
+          timestamp: new Date().toISOString(),
+        }),
         persisted: false,
       }),
       publish: (msg) => ({
@@ -183,7 +220,11 @@ export class ChannelsService implements OnModuleInit, OnApplicationShutdown {
   admit(id: string): ChannelResponseDto {
     const rt = this.channels.get(id);
     if (!rt) throw new HubError(HubErrorCode.CHANNEL_NOT_FOUND, `Channel ${id} not found`);
-    if (rt.entity.status !== 'Active') throw new HubError(HubErrorCode.CHANNEL_NOT_ACTIVE, `Channel ${rt.entity.name} is not active`);
+    if (rt.entity.status !== 'Active')
+      throw new HubError(
+        HubErrorCode.CHANNEL_NOT_ACTIVE,
+        `Channel ${rt.entity.name} is not active`,
+      );
     if (this.broadcast.subscriberCount(id) >= rt.entity.maxConnections) {
       throw new HubError(HubErrorCode.CHANNEL_FULL, `Channel ${rt.entity.name} is full`);
     }
@@ -195,7 +236,10 @@ export class ChannelsService implements OnModuleInit, OnApplicationShutdown {
     const rt = this.channels.get(id);
     if (!rt) throw new HubError(HubErrorCode.CHANNEL_NOT_FOUND, `Channel ${id} not found`);
     if (!rt.entity.allowClientMessages) {
-      throw new HubError(HubErrorCode.CLIENT_MESSAGES_DISABLED, `Client messages are not allowed in channel ${rt.entity.name}`);
+      throw new HubError(
+        HubErrorCode.CLIENT_MESSAGES_DISABLED,
+        `Client messages are not allowed in channel ${rt.entity.name}`,
+      );
     }
     this.assertActive(rt);
     const relayed = frame('client_message', id, `Client message in ${rt.entity.name}: ${text}`, {
@@ -207,7 +251,10 @@ export class ChannelsService implements OnModuleInit, OnApplicationShutdown {
 
   private assertActive(rt: ChannelRuntime): void {
     if (rt.entity.status !== 'Active') {
-      throw new HubError(HubErrorCode.CHANNEL_NOT_ACTIVE, `Channel ${rt.entity.name} is not active (status: ${rt.entity.status})`);
+      throw new HubError(
+        HubErrorCode.CHANNEL_NOT_ACTIVE,
+        `Channel ${rt.entity.name} is not active (status: ${rt.entity.status})`,
+      );
     }
   }
 
@@ -226,7 +273,8 @@ export class ChannelsService implements OnModuleInit, OnApplicationShutdown {
           entity.seqCeiling = ceiling;
         },
         admit: () => {
-          if (!this.channels.has(entity.id)) throw new HubError(HubErrorCode.CHANNEL_NOT_FOUND, `Channel ${entity.id} not found`);
+          if (!this.channels.has(entity.id))
+            throw new HubError(HubErrorCode.CHANNEL_NOT_FOUND, `Channel ${entity.id} not found`);
           this.assertActive(rt);
         },
       }),
@@ -235,6 +283,10 @@ export class ChannelsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private toResponse(rt: ChannelRuntime): ChannelResponseDto {
-    return toChannelResponse(rt.entity, this.broadcast.subscriberCount(rt.entity.id), rt.sequencer.lastSeq);
+    return toChannelResponse(
+      rt.entity,
+      this.broadcast.subscriberCount(rt.entity.id),
+      rt.sequencer.lastSeq,
+    );
   }
 }

@@ -9,7 +9,10 @@ describe('Sequencer', () => {
     const reserved: number[] = [];
     const published: number[] = [];
     const seq = new Sequencer<number, number>(0, 0, {
-      reserve: async (c) => void reserved.push(c),
+      reserve: (c) => {
+        reserved.push(c);
+        return Promise.resolve();
+      },
       admit: () => undefined,
     });
     const results = await Promise.all([1, 2, 3].map(() => seq.submit(job(published))));
@@ -20,7 +23,10 @@ describe('Sequencer', () => {
 
   it('publishes synchronously when the block is already reserved', () => {
     const published: number[] = [];
-    const seq = new Sequencer<number, number>(5, 100, { reserve: () => Promise.resolve(), admit: () => undefined });
+    const seq = new Sequencer<number, number>(5, 100, {
+      reserve: () => Promise.resolve(),
+      admit: () => undefined,
+    });
     void seq.submit(job(published));
     expect(published).toEqual([6]);
   });

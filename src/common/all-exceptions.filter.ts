@@ -1,4 +1,11 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { HTTP_STATUS_OF, HubError } from '../channels/channel.errors';
@@ -19,22 +26,30 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
     if (exception instanceof HubError) {
       const status = HTTP_STATUS_OF[exception.code];
-      if (exception.retryAfter !== undefined) res.setHeader('Retry-After', String(exception.retryAfter));
+      if (exception.retryAfter !== undefined)
+        res.setHeader('Retry-After', String(exception.retryAfter));
       res.status(status).json(errorBody(status, exception.message, { code: exception.code }));
       return;
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
-      const raw = typeof response === 'string' ? response : (response as { message?: unknown }).message;
-      const message = Array.isArray(raw) ? raw.join('; ') : typeof raw === 'string' ? raw : exception.message;
+      const raw =
+        typeof response === 'string' ? response : (response as { message?: unknown }).message;
+      const message = Array.isArray(raw)
+        ? raw.join('; ')
+        : typeof raw === 'string'
+          ? raw
+          : exception.message;
       res.status(status).json(errorBody(status, message));
       return;
     }
     const errorId = randomUUID();
     this.logger.error({ err: exception, errorId }, 'unhandled error');
-    res
-      .status(HttpStatus.INTERNAL_SERVER_ERROR)
-      .json(errorBody(500, 'Internal error; the server log has the details under this errorId', { errorId }));
+    res.status(HttpStatus.INTERNAL_SERVER_ERROR).json(
+      errorBody(500, 'Internal error; the server log has the details under this errorId', {
+        errorId,
+      }),
+    );
   }
 }

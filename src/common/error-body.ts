@@ -8,6 +8,10 @@ export interface ErrorBody {
   errorId?: string;
 }
 
-export function errorBody(statusCode: number, message: string, extra: Pick<ErrorBody, 'code' | 'errorId'> = {}): ErrorBody {
+export function errorBody(
+  statusCode: number,
+  message: string,
+  extra: Pick<ErrorBody, 'code' | 'errorId'> = {},
+): ErrorBody {
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, ...extra };
 }

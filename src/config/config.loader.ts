@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { HubConfig, SETTINGS, SettingDef } from './config.schema';
+import { describeRange, HubConfig, SETTINGS, SettingDef } from './config.schema';
 
 export const DEFAULT_CONFIG_FILE = 'emit_hub.toml';
 
@@ -49,7 +49,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   let toml: Record<string, unknown> = {};
   if (file) {
     try {
-      toml = parseToml(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      toml = parseToml(readFileSync(file, 'utf8'));
     } catch (err) {
       const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
       throw new ConfigError([`config file ${file}: ${reason}`]);
@@ -72,43 +72,33 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       origin = def.env!;
     }
     const checked = coerce(def, value);
-    if ('error' in checked) problems.push(`${origin === 'default' ? def.key : origin}: ${checked.error}`);
+    if ('error' in checked)
+      problems.push(`${origin === 'default' ? def.key : origin}: ${checked.error}`);
     else setPath(config, def.key, checked.value);
   }
   if (problems.length) throw new ConfigError(problems);
   return { config: config as unknown as HubConfig, file };
 }
 
-export function describeRange(def: SettingDef): string {
-  switch (def.type) {
-    case 'int':
-      return `an integer from ${def.min} to ${def.max}`;
-    case 'bool':
-      return 'true or false';
-    case 'enum':
-      return `one of ${def.values!.join(', ')}`;
-    case 'list':
-      return 'a list of strings (comma-separated in an env var)';
-    default:
-      return 'a non-empty string';
-  }
-}
-
 type Coerced = { value: unknown } | { error: string };
 
 function coerce(def: SettingDef, raw: unknown): Coerced {
-  const bad = (): Coerced => ({ error: `got ${JSON.stringify(raw)}, expected ${describeRange(def)}` });
+  const bad = (): Coerced => ({
+    error: `got ${JSON.stringify(raw)}, expected ${describeRange(def)}`,
+  });
   switch (def.type) {
     case 'int': {
       const n = typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
       if (typeof n === 'bigint') return bad();
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < def.min! || n > def.max!) return bad();
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < def.min! || n > def.max!)
+        return bad();
       return { value: n };
     }
     case 'bool': {
       if (typeof raw === 'boolean') return { value: raw };
       if (typeof raw === 'string' && /^(true|1|yes|on)$/i.test(raw.trim())) return { value: true };
-      if (typeof raw === 'string' && /^(false|0|no|off)$/i.test(raw.trim())) return { value: false };
+      if (typeof raw === 'string' && /^(false|0|no|off)$/i.test(raw.trim()))
+        return { value: false };
       return bad();
     }
     case 'enum': {
@@ -118,7 +108,7 @@ function coerce(def: SettingDef, raw: unknown): Coerced {
     case 'list': {
       const list = typeof raw === 'string' ? raw.split(',') : raw;
       if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) return bad();
-      const items = (list as string[]).map((x) => x.trim()).filter((x) => x.length > 0);
+      const items = list.map((x) => x.trim()).filter((x) => x.length > 0);
       return { value: items };
     }
     default:
@@ -128,7 +118,9 @@ function coerce(def: SettingDef, raw: unknown): Coerced {
 
 function unknownKeys(toml: Record<string, unknown>, prefix = ''): string[] {
   const known = new Set(SETTINGS.map((s) => s.key));
-  const tables = new Set(SETTINGS.filter((s) => s.key.includes('.')).map((s) => s.key.split('.')[0]));
+  const tables = new Set(
+    SETTINGS.filter((s) => s.key.includes('.')).map((s) => s.key.split('.')[0]),
+  );
   const out: string[] = [];
   for (const [k, v] of Object.entries(toml)) {
     const path = prefix ? `${prefix}.${k}` : k;

@@ -6,7 +6,10 @@ import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import { pathMatcher } from './ws-protocol';
 
-type RoutedServer = WebSocketServer & { path: string; match?: (pathname: string) => Record<string, string> | null };
+type RoutedServer = WebSocketServer & {
+  path: string;
+  match?: (pathname: string) => Record<string, string> | null;
+};
 
 export interface ChannelWsAdapterOptions {
   /** Largest inbound message in bytes; larger ones close the socket with 1009. */
@@ -29,8 +32,15 @@ export class ChannelWsAdapter extends WsAdapter {
     super(app);
   }
 
-  override create(port: number, options: Record<string, unknown> & { path?: string } = {}): unknown {
-    return super.create(port, { perMessageDeflate: false, maxPayload: this.options.maxPayload, ...options });
+  override create(
+    port: number,
+    options: Record<string, unknown> & { path?: string } = {},
+  ): unknown {
+    return super.create(port, {
+      perMessageDeflate: false,
+      maxPayload: this.options.maxPayload,
+      ...options,
+    });
   }
 
   /** Messages are handled by the gateway per connection; Nest's JSON message routing is unused. */
@@ -40,10 +50,15 @@ export class ChannelWsAdapter extends WsAdapter {
     this.refusing = true;
   }
 
-  protected override ensureHttpServerExists(port: number, httpServer: Server = createServer()): Server | undefined {
+  protected override ensureHttpServerExists(
+    port: number,
+    httpServer: Server = createServer(),
+  ): Server | undefined {
     if (this.httpServersRegistry.has(port)) return;
     this.httpServersRegistry.set(port, httpServer);
-    httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.route(port, request, socket, head));
+    httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.route(port, request, socket, head),
+    );
     return httpServer;
   }
 

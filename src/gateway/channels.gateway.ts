@@ -75,18 +75,37 @@ export class ChannelsGateway implements OnGatewayConnection<WebSocket> {
       subscription.unsubscribe();
       this.logger.log({ connectionId, channelId }, 'WebSocket disconnected');
     });
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.onClientMessage(ws, channelId, connectionId, data, isBinary));
+    ws.on('message', (data: Buffer, isBinary: boolean) =>
+      this.onClientMessage(ws, channelId, connectionId, data, isBinary),
+    );
 
     this.logger.log({ connectionId, channelId }, 'WebSocket connected');
     const connected = { ...channel, connections: this.broadcast.subscriberCount(channelId) };
     ws.send(
-      JSON.stringify(frame('connected', channelId, `Connected to channel: ${channel.name}`, { channel: connected, connection_id: connectionId })),
+      JSON.stringify(
+        frame('connected', channelId, `Connected to channel: ${channel.name}`, {
+          channel: connected,
+          connection_id: connectionId,
+        }),
+      ),
     );
   }
 
-  private onClientMessage(ws: WebSocket, channelId: string, connectionId: string, data: Buffer, isBinary: boolean): void {
+  private onClientMessage(
+    ws: WebSocket,
+    channelId: string,
+    connectionId: string,
+    data: Buffer,
+    isBinary: boolean,
+  ): void {
     if (isBinary) {
-      ws.send(JSON.stringify(frame('error', channelId, 'Binary frames are not supported; send UTF-8 text', { code: 'UNSUPPORTED_FRAME' })));
+      ws.send(
+        JSON.stringify(
+          frame('error', channelId, 'Binary frames are not supported; send UTF-8 text', {
+            code: 'UNSUPPORTED_FRAME',
+          }),
+        ),
+      );
       return;
     }
     try {
@@ -94,8 +113,10 @@ export class ChannelsGateway implements OnGatewayConnection<WebSocket> {
     } catch (err) {
       const message = err instanceof HubError ? err.message : 'Message could not be relayed';
       const code = err instanceof HubError ? err.code : 'INTERNAL';
-      if (!(err instanceof HubError)) this.logger.error({ err, connectionId, channelId }, 'client message failed');
-      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame('error', channelId, message, { code })));
+      if (!(err instanceof HubError))
+        this.logger.error({ err, connectionId, channelId }, 'client message failed');
+      if (ws.readyState === WebSocket.OPEN)
+        ws.send(JSON.stringify(frame('error', channelId, message, { code })));
     }
   }
 

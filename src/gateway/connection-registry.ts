@@ -48,12 +48,20 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
   /** Closes every socket with 1001 and waits (up to `timeoutMs`) for them to go. */
   async closeAll(timeoutMs: number): Promise<void> {
     const open = [...this.sockets.keys()];
-    const closed = open.map((ws) => new Promise<void>((resolve) => (ws.readyState === WebSocket.CLOSED ? resolve() : ws.once('close', () => resolve()))));
+    const closed = open.map(
+      (ws) =>
+        new Promise<void>((resolve) =>
+          ws.readyState === WebSocket.CLOSED ? resolve() : ws.once('close', () => resolve()),
+        ),
+    );
     for (const ws of open) {
       if (ws.readyState === WebSocket.OPEN) ws.close(CloseCode.GOING_AWAY, 'server shutting down');
     }
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(closed), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+    await Promise.race([
+      Promise.all(closed),
+      new Promise<void>((r) => (timer = setTimeout(r, timeoutMs))),
+    ]);
     clearTimeout(timer);
     for (const ws of this.sockets.keys()) ws.terminate();
   }
@@ -73,7 +81,10 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
     for (const [ws, tracked] of this.sockets) {
       if (ws.readyState !== WebSocket.OPEN) continue;
       if (tracked.lastSeen < deadline) {
-        this.logger.log({ connectionId: tracked.id }, 'WebSocket dropped: no pong within websocket.connection_timeout');
+        this.logger.log(
+          { connectionId: tracked.id },
+          'WebSocket dropped: no pong within websocket.connection_timeout',
+        );
         ws.terminate();
       } else {
         ws.ping();

@@ -42,16 +42,35 @@ export class HealthController {
   @ApiOperation({ operationId: 'health', summary: 'Liveness: the process is up' })
   @ApiResponse({ status: 200, type: LivenessDto })
   live(): LivenessDto {
-    return { status: 'healthy', service: SERVICE_NAME, version: VERSION, timestamp: new Date().toISOString() };
+    return {
+      status: 'healthy',
+      service: SERVICE_NAME,
+      version: VERSION,
+      timestamp: new Date().toISOString(),
+    };
   }
 
   @Get(['ready', 'api/v1/ready'])
-  @ApiOperation({ operationId: 'ready', summary: 'Readiness: database reachable, memory below its limit' })
+  @ApiOperation({
+    operationId: 'ready',
+    summary: 'Readiness: database reachable, memory below its limit',
+  })
   @ApiResponse({ status: 200, type: ReadinessDto })
-  @ApiResponse({ status: 503, type: ReadinessDto, description: 'A check failed, or the server is shutting down.' })
+  @ApiResponse({
+    status: 503,
+    type: ReadinessDto,
+    description: 'A check failed, or the server is shutting down.',
+  })
   async ready(@Res({ passthrough: true }) res: Response): Promise<ReadinessDto> {
-    const results: Record<string, string> = { database: 'failing', memory: 'failing', broadcast: 'failing' };
-    const run = async (key: string, check: () => Promise<HealthIndicatorResult> | HealthIndicatorResult) => {
+    const results: Record<string, string> = {
+      database: 'failing',
+      memory: 'failing',
+      broadcast: 'failing',
+    };
+    const run = async (
+      key: string,
+      check: () => Promise<HealthIndicatorResult> | HealthIndicatorResult,
+    ) => {
       try {
         const result = await check();
         results[key] = result[key]?.status === 'up' ? 'ok' : 'failing';

@@ -11,8 +11,14 @@ export class MemoryHealthIndicator {
 
   check(key: string) {
     const { used_heap_size, heap_size_limit } = getHeapStatistics();
-    const details = { heapUsedBytes: used_heap_size, heapLimitBytes: heap_size_limit, rssBytes: process.memoryUsage.rss() };
+    const details = {
+      heapUsedBytes: used_heap_size,
+      heapLimitBytes: heap_size_limit,
+      rssBytes: process.memoryUsage.rss(),
+    };
     const indicator = this.health.check(key);
-    return used_heap_size < heap_size_limit * HEAP_READY_RATIO ? indicator.up(details) : indicator.down(details);
+    return used_heap_size < heap_size_limit * HEAP_READY_RATIO
+      ? indicator.up(details)
+      : indicator.down(details);
   }
 }

@@ -1,5 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,17 +30,22 @@ export function tempDir(): { dir: string; cleanup(): void } {
  * port with a real SQLite file. `env` holds `EMIT_HUB_*` overrides; nothing is read from the
  * machine's own environment or config files.
  */
-export async function startApp(options: { dbPath: string; env?: Record<string, string> }): Promise<TestApp> {
+export async function startApp(options: {
+  dbPath: string;
+  env?: Record<string, string>;
+}): Promise<TestApp> {
   const { config } = loadConfig({
     env: { EMIT_HUB_LOG_LEVEL: 'silent', ...options.env, EMIT_HUB_DB_PATH: options.dbPath },
     argv: [],
     cwd: tmpdir(),
   });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(config)],
+  }).compile();
   const app = moduleRef.createNestApplication({ bufferLogs: true });
   configureApp(app);
   await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as { port: number };
+  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
   return {
     app,
     baseUrl: `http://127.0.0.1:${port}`,

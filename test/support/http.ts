@@ -31,15 +31,24 @@ export async function request<T = any>(
 /** Helpers bound to one server. */
 export function api(baseUrl: string) {
   return {
-    get: <T = any>(path: string, headers?: Record<string, string>) => request<T>(baseUrl, 'GET', path, undefined, headers),
-    post: <T = any>(path: string, body?: unknown, headers?: Record<string, string>) => request<T>(baseUrl, 'POST', path, body, headers),
-    put: <T = any>(path: string, headers?: Record<string, string>) => request<T>(baseUrl, 'PUT', path, undefined, headers),
-    patch: <T = any>(path: string, body?: unknown, headers?: Record<string, string>) => request<T>(baseUrl, 'PATCH', path, body, headers),
-    delete: <T = any>(path: string, headers?: Record<string, string>) => request<T>(baseUrl, 'DELETE', path, undefined, headers),
+    get: <T = any>(path: string, headers?: Record<string, string>) =>
+      request<T>(baseUrl, 'GET', path, undefined, headers),
+    post: <T = any>(path: string, body?: unknown, headers?: Record<string, string>) =>
+      request<T>(baseUrl, 'POST', path, body, headers),
+    put: <T = any>(path: string, headers?: Record<string, string>) =>
+      request<T>(baseUrl, 'PUT', path, undefined, headers),
+    patch: <T = any>(path: string, body?: unknown, headers?: Record<string, string>) =>
+      request<T>(baseUrl, 'PATCH', path, body, headers),
+    delete: <T = any>(path: string, headers?: Record<string, string>) =>
+      request<T>(baseUrl, 'DELETE', path, undefined, headers),
     /** Creates a channel and returns its id (asserting 201). */
     async createChannel(body: Record<string, unknown> = {}): Promise<string> {
-      const res = await request(baseUrl, 'POST', '/api/v1/channels', { name: 'test channel', ...body });
-      if (res.status !== 201) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);
+      const res = await request(baseUrl, 'POST', '/api/v1/channels', {
+        name: 'test channel',
+        ...body,
+      });
+      if (res.status !== 201)
+        throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);
       return (res.body as { id: string }).id;
     },
     /** Creates and starts a channel. */

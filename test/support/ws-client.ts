@@ -21,8 +21,8 @@ export class WsClient {
   private waiters: Array<() => void> = [];
 
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      this.frames.push(JSON.parse(data.toString()) as Frame);
+    ws.on('message', (data: Buffer) => {
+      this.frames.push(JSON.parse(data.toString('utf8')) as Frame);
       this.wake();
     });
     this.closed = new Promise((resolve) =>
@@ -64,9 +64,13 @@ export class WsClient {
         const f = this.frames[this.cursor++];
         if (match(f)) return f;
       }
-      if (this.ws.readyState === WebSocket.CLOSED) throw new Error('socket closed while waiting for a frame');
+      if (this.ws.readyState === WebSocket.CLOSED)
+        throw new Error('socket closed while waiting for a frame');
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(-3))}`);
+      if (left <= 0)
+        throw new Error(
+          `no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(-3))}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -87,7 +91,8 @@ export class WsClient {
   }
 
   close(): void {
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)
+      this.ws.close();
   }
 
   private wake(): void {
@@ -98,7 +103,10 @@ export class WsClient {
 }
 
 /** Resolves when `check` stops throwing, or rejects with its last error after `timeoutMs`. */
-export async function expectEventually(check: () => void | Promise<void>, timeoutMs = 5000): Promise<void> {
+export async function expectEventually(
+  check: () => void | Promise<void>,
+  timeoutMs = 5000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Allow, IsIn, IsOptional, IsString } from 'class-validator';
 
 export class BroadcastDto {
-  @ApiProperty({ description: 'Text delivered as the frame\'s `message`.', example: 'A004' })
+  @ApiProperty({ description: "Text delivered as the frame's `message`.", example: 'A004' })
   @IsString()
   content!: string;
 
@@ -12,7 +12,7 @@ export class BroadcastDto {
   message_type?: 'Broadcast';
 
   @ApiPropertyOptional({
-    description: 'Any JSON value, delivered as the frame\'s `data` without re-encoding.',
+    description: "Any JSON value, delivered as the frame's `data` without re-encoding.",
     example: { room: 'Consultorio 3' },
   })
   @IsOptional()

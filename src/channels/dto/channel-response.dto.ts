@@ -34,7 +34,11 @@ export class ChannelResponseDto {
   last_seq!: number;
 }
 
-export function toChannelResponse(entity: ChannelEntity, connections: number, lastSeq: number): ChannelResponseDto {
+export function toChannelResponse(
+  entity: ChannelEntity,
+  connections: number,
+  lastSeq: number,
+): ChannelResponseDto {
   return {
     id: entity.id,
     name: entity.name,

@@ -1,6 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import {
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 import { ChannelSettingsDto } from './channel-settings.dto';
 
 export const NAME_MAX = 200;
@@ -13,7 +20,12 @@ export class CreateChannelDto {
   @MaxLength(NAME_MAX)
   name!: string;
 
-  @ApiPropertyOptional({ example: 'Canal para llamar turnos en clínica', maxLength: DESCRIPTION_MAX, nullable: true, type: String })
+  @ApiPropertyOptional({
+    example: 'Canal para llamar turnos en clínica',
+    maxLength: DESCRIPTION_MAX,
+    nullable: true,
+    type: String,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(DESCRIPTION_MAX)
