@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
+import { Public } from './security/public.decorator';
 import { ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import { SERVICE_NAME, VERSION } from './version';
 
 class ServiceInfoDto {
@@ -25,7 +25,7 @@ class ServiceInfoDto {
 }
 
 @ApiTags('info')
-@SkipThrottle()
+@Public()
 @Controller()
 export class AppController {
   @Get()

@@ -1,6 +1,6 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -13,6 +13,8 @@ import { HUB_CONFIG, hubConfigNamespace } from './config/hub.config';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
 import { PersistenceModule } from './persistence/persistence.module';
+import { ApiKeyGuard } from './security/api-key.guard';
+import { ShutdownService } from './shutdown.service';
 
 const QUIET_PATHS = /^\/(?:api\/v1\/)?(?:health|ready)(?:\?|$)/;
 
@@ -57,6 +59,8 @@ export class AppModule {
           }),
         },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        ShutdownService,
       ],
     };
   }

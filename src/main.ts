@@ -40,7 +40,39 @@ async function bootstrap(): Promise<void> {
   logger.log(
     `📖 API docs: http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${address.port}/docs`,
   );
+  if (!config.api_key && !isLoopback(config.host)) {
+    logger.warn(
+      `⚠️  Listening on ${config.host} without an API key: anyone who can reach this port can manage channels. Set EMIT_HUB_API_KEY.`,
+    );
+  }
   logger.log('✅ Application state initialized successfully');
+
+  // SIGTERM (Kubernetes, Docker) and Ctrl-C: drain, then exit 0; give up after 10 s.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log({ signal }, `Received ${signal}: shutting down`);
+    setTimeout(() => {
+      logger.error('Shutdown took longer than 10 s: exiting anyway');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'Shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 void bootstrap();

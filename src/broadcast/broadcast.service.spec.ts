@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { BroadcastService, Delivery, Subscriber } from './broadcast.service';
 import { frame } from './frames';
 
@@ -14,6 +15,8 @@ class Recorder implements Subscriber {
 
 describe('BroadcastService', () => {
   let service: BroadcastService;
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
   beforeEach(() => (service = new BroadcastService()));
 
   it('fans a frame out to every subscriber of the channel, in publish order', () => {

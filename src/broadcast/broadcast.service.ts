@@ -101,6 +101,12 @@ export class BroadcastService {
       this.end(channelId, lastFrame(channelId), code, reason);
   }
 
+  /** Completes every stream (shutdown, after the sockets are closed). */
+  completeAll(): void {
+    for (const stream of this.streams.values()) stream.subject.complete();
+    this.streams.clear();
+  }
+
   private streamOf(channelId: string): ChannelStream {
     let stream = this.streams.get(channelId);
     if (!stream) {

@@ -11,6 +11,7 @@ import {
   Post,
   Put,
   Query,
+  UseGuards,
 } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -22,6 +23,7 @@ import {
 } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { API_KEY_SCHEME } from '../openapi';
+import { ChannelThrottlerGuard } from './channel-throttler.guard';
 import { ChannelsService } from './channels.service';
 import { BroadcastDto, BroadcastResultDto } from './dto/broadcast.dto';
 import { ChannelResponseDto } from './dto/channel-response.dto';
@@ -135,6 +137,7 @@ export class ChannelsController {
   }
 
   @Post(':id/broadcast')
+  @UseGuards(ChannelThrottlerGuard)
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ operationId: 'broadcast', summary: 'Send a message to every connected client' })
   @ApiChannelId()

@@ -1,4 +1,5 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Repository } from 'typeorm';
@@ -14,6 +15,9 @@ import { ChannelResponseDto, toChannelResponse } from './dto/channel-response.dt
 import { CreateChannelDto } from './dto/create-channel.dto';
 import { UpdateChannelDto } from './dto/update-channel.dto';
 import { Sequencer } from './sequencer';
+
+/** Window of `rate_limit_per_minute`. */
+export const RATE_WINDOW_MS = 60_000;
 
 /** Close code sent to clients when their channel is stopped or deleted (normal closure). */
 export const CLOSE_CHANNEL_STOPPED = 1000;
@@ -36,7 +40,7 @@ interface ChannelRuntime {
  * broadcast and connection paths never wait on a read.
  */
 @Injectable()
-export class ChannelsService implements OnModuleInit, OnApplicationShutdown {
+export class ChannelsService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(ChannelsService.name);
   private readonly channels = new Map<string, ChannelRuntime>();
 
@@ -44,6 +48,7 @@ export class ChannelsService implements OnModuleInit, OnApplicationShutdown {
     @InjectRepository(ChannelEntity) private readonly repo: Repository<ChannelEntity>,
     private readonly broadcast: BroadcastService,
     @InjectHubConfig() private readonly config: HubConfig,
+    @InjectThrottlerStorage() private readonly throttlerStorage: ThrottlerStorage,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -57,7 +62,7 @@ export class ChannelsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Writes each channel's exact last `seq` back, so a clean restart continues without a gap. */
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     for (const rt of this.channels.values()) {
       if (rt.entity.seqCeiling !== rt.sequencer.lastSeq) {
         rt.entity.seqCeiling = rt.sequencer.lastSeq;
@@ -231,8 +236,17 @@ export class ChannelsService implements OnModuleInit, OnApplicationShutdown {
     return this.toResponse(rt);
   }
 
-  /** Relays a client's text to every other client of the channel, when the channel allows it. */
-  clientMessage(id: string, connectionId: string, text: string): number {
+  /** The channel's `rate_limit_per_minute` (0: unlimited), or 0 for an unknown channel. */
+  rateLimitOf(id: string): number {
+    return this.channels.get(id)?.entity.rateLimitPerMinute ?? 0;
+  }
+
+  /**
+   * Relays a client's text to every other client of the channel, when the channel allows it.
+   * Client messages have their own per-channel budget of `rate_limit_per_minute`, kept in the
+   * throttler's storage, so chatty clients cannot use up the operator's broadcast budget.
+   */
+  async clientMessage(id: string, connectionId: string, text: string): Promise<number> {
     const rt = this.channels.get(id);
     if (!rt) throw new HubError(HubErrorCode.CHANNEL_NOT_FOUND, `Channel ${id} not found`);
     if (!rt.entity.allowClientMessages) {
@@ -242,6 +256,25 @@ export class ChannelsService implements OnModuleInit, OnApplicationShutdown {
       );
     }
     this.assertActive(rt);
+    const limit = rt.entity.rateLimitPerMinute;
+    if (limit > 0) {
+      const key = `client-messages:${id}`;
+      const record = await this.throttlerStorage.increment(
+        key,
+        RATE_WINDOW_MS,
+        limit,
+        0,
+        'default',
+      );
+      if (record.totalHits > limit) {
+        const retry = Math.max(1, record.timeToExpire);
+        throw new HubError(
+          HubErrorCode.RATE_LIMITED,
+          `Rate limit of ${limit} client messages per minute reached for this channel; retry in ${retry} s`,
+          retry,
+        );
+      }
+    }
     const relayed = frame('client_message', id, `Client message in ${rt.entity.name}: ${text}`, {
       original_message: text,
       sender: 'client',

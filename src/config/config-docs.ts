@@ -4,9 +4,14 @@ import { describeRange, SettingDef, SETTINGS } from './config.schema';
 export function configTableMarkdown(settings: readonly SettingDef[] = SETTINGS): string {
   const rows = settings.map((s) => {
     const env = s.env ? `\`${s.env}\`` : '—';
-    return `| \`${s.key}\` | ${env} | \`${formatDefault(s.default)}\` | ${describeRange(s)} | ${s.description} |`;
+    const def = s.default === null ? '*(unset)*' : `\`${formatDefault(s.default)}\``;
+    return `| \`${s.key}\` | ${env} | ${def} | ${describeRange(s)} | ${s.description} |`;
   });
-  return ['| TOML key | Env var | Default | Allowed | Meaning |', '|---|---|---|---|---|', ...rows].join('\n');
+  return [
+    '| TOML key | Env var | Default | Allowed | Meaning |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 export function formatDefault(value: SettingDef['default']): string {

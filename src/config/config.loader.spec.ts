@@ -9,7 +9,8 @@ describe('loadConfig', () => {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'emit-hub-config-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const load = (env: Record<string, string> = {}, argv: string[] = []) => loadConfig({ env, argv, cwd: dir });
+  const load = (env: Record<string, string> = {}, argv: string[] = []) =>
+    loadConfig({ env, argv, cwd: dir });
 
   it('has the documented defaults with no file and no env', () => {
     const { config, file } = load();
@@ -22,7 +23,11 @@ describe('loadConfig', () => {
       max_connections_per_channel: 1000,
       message_size_limit: 1048576,
       websocket: { connection_timeout: 30, ping_interval: 30 },
-      persistence: { persist_messages_default: false, message_retention_days: 30, auto_backup: false },
+      persistence: {
+        persist_messages_default: false,
+        message_retention_days: 30,
+        auto_backup: false,
+      },
     });
   });
 
@@ -47,7 +52,10 @@ describe('loadConfig', () => {
   });
 
   it('parses env booleans and lists', () => {
-    const { config } = load({ EMIT_HUB_PERSIST_MESSAGES: 'true', EMIT_HUB_CORS_ORIGINS: 'https://a.example, https://b.example' });
+    const { config } = load({
+      EMIT_HUB_PERSIST_MESSAGES: 'true',
+      EMIT_HUB_CORS_ORIGINS: 'https://a.example, https://b.example',
+    });
     expect(config.persistence.persist_messages_default).toBe(true);
     expect(config.cors.allowed_origins).toEqual(['https://a.example', 'https://b.example']);
   });
@@ -64,7 +72,9 @@ describe('loadConfig', () => {
     const message = (error as ConfigError).message;
     expect(message).toContain('EMIT_HUB_PORT: got "70000", expected an integer from 0 to 65535');
     expect(message).toContain('EMIT_HUB_LOG_LEVEL');
-    expect(message).toMatch(/websocket\.ping_interval in .*: got 0, expected an integer from 1 to 3600/);
+    expect(message).toMatch(
+      /websocket\.ping_interval in .*: got 0, expected an integer from 1 to 3600/,
+    );
     expect(message).toContain('websocket.bogus');
   });
 
@@ -77,7 +87,10 @@ describe('loadConfig', () => {
 describe('README configuration table', () => {
   it('is the one generated from the schema (run `npm run docs:config` after changing settings)', () => {
     const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-    const section = readme.split('<!-- config-table:start -->')[1]?.split('<!-- config-table:end -->')[0]?.trim();
+    const section = readme
+      .split('<!-- config-table:start -->')[1]
+      ?.split('<!-- config-table:end -->')[0]
+      ?.trim();
     expect(section).toBe(configTableMarkdown());
   });
 });

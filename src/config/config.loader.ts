@@ -112,6 +112,7 @@ function coerce(def: SettingDef, raw: unknown): Coerced {
       return { value: items };
     }
     default:
+      if (raw === null && def.default === null) return { value: null };
       return typeof raw === 'string' && raw.trim().length > 0 ? { value: raw.trim() } : bad();
   }
 }

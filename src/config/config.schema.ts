@@ -60,6 +60,15 @@ export const SETTINGS: readonly SettingDef[] = [
     description: 'SQLite database file (created if missing).',
   },
   {
+    key: 'api_key',
+    env: 'EMIT_HUB_API_KEY',
+    type: 'string',
+    default: null,
+    secret: true,
+    description:
+      'When set, every management call needs `Authorization: Bearer <key>`; health, readiness, `/` and `/docs` stay open.',
+  },
+  {
     key: 'max_connections_per_channel',
     env: 'EMIT_HUB_MAX_CONNECTIONS',
     type: 'int',
@@ -199,6 +208,7 @@ export interface HubConfig {
   port: number;
   log_level: LogLevel;
   db_path: string;
+  api_key: string | null;
   max_connections_per_channel: number;
   message_size_limit: number;
   cors: {

@@ -14,17 +14,17 @@ type RoutedServer = WebSocketServer & {
 export interface ChannelWsAdapterOptions {
   /** Largest inbound message in bytes; larger ones close the socket with 1009. */
   maxPayload: number;
+  /** While true (shutting down), upgrades are answered 503. */
+  refuseUpgrades: () => boolean;
 }
 
 /**
  * `@nestjs/platform-ws` matches a gateway to one fixed path. EmitHub's path carries the channel
  * id, so this adapter routes upgrades by path template (`/api/v1/channels/:id/ws`), answers
- * unknown paths with a plain 404 and, once `refuseUpgrades()` is called (shutdown), a 503.
+ * unknown paths with a plain 404 and, while the server shuts down, a 503.
  * Inbound messages go to the gateway's own handler instead of Nest's `{event, data}` parser.
  */
 export class ChannelWsAdapter extends WsAdapter {
-  private refusing = false;
-
   constructor(
     app: INestApplication,
     private readonly options: ChannelWsAdapterOptions,
@@ -46,10 +46,6 @@ export class ChannelWsAdapter extends WsAdapter {
   /** Messages are handled by the gateway per connection; Nest's JSON message routing is unused. */
   override bindMessageHandlers(): void {}
 
-  refuseUpgrades(): void {
-    this.refusing = true;
-  }
-
   protected override ensureHttpServerExists(
     port: number,
     httpServer: Server = createServer(),
@@ -64,7 +60,7 @@ export class ChannelWsAdapter extends WsAdapter {
 
   private route(port: number, request: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    if (this.refusing) return reject(socket, 503, 'Service Unavailable');
+    if (this.options.refuseUpgrades()) return reject(socket, 503, 'Service Unavailable');
     let pathname: string;
     try {
       pathname = new URL(request.url ?? '/', 'ws://localhost').pathname;

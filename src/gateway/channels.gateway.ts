@@ -14,6 +14,9 @@ import { CHANNEL_WS_PATH, CloseCode, pathMatcher } from './ws-protocol';
 
 const matchPath = pathMatcher(CHANNEL_WS_PATH);
 
+/** Time a slow client gets to read its backlog and the 1013 close frame before it is cut. */
+const SLOW_CLOSE_GRACE_MS = 5000;
+
 /** One client socket as a broadcast subscriber. */
 class SocketSubscriber implements Subscriber {
   constructor(
@@ -108,16 +111,21 @@ export class ChannelsGateway implements OnGatewayConnection<WebSocket> {
       );
       return;
     }
-    try {
-      this.channels.clientMessage(channelId, connectionId, data.toString('utf8'));
-    } catch (err) {
-      const message = err instanceof HubError ? err.message : 'Message could not be relayed';
-      const code = err instanceof HubError ? err.code : 'INTERNAL';
-      if (!(err instanceof HubError))
-        this.logger.error({ err, connectionId, channelId }, 'client message failed');
-      if (ws.readyState === WebSocket.OPEN)
-        ws.send(JSON.stringify(frame('error', channelId, message, { code })));
-    }
+    this.channels
+      .clientMessage(channelId, connectionId, data.toString('utf8'))
+      .catch((err: unknown) => this.sendError(ws, channelId, connectionId, err));
+  }
+
+  /** Tells the sender why its message was refused; unexpected failures are logged too. */
+  private sendError(ws: WebSocket, channelId: string, connectionId: string, err: unknown): void {
+    const known = err instanceof HubError;
+    if (!known) this.logger.error({ err, connectionId, channelId }, 'client message failed');
+    const data = known
+      ? { code: err.code, ...(err.retryAfter !== undefined && { retry_after: err.retryAfter }) }
+      : { code: 'INTERNAL' };
+    const message = known ? err.message : 'Message could not be relayed';
+    if (ws.readyState === WebSocket.OPEN)
+      ws.send(JSON.stringify(frame('error', channelId, message, data)));
   }
 
   private closeSlow(ws: WebSocket, s: SocketSubscriber): void {
@@ -127,7 +135,7 @@ export class ChannelsGateway implements OnGatewayConnection<WebSocket> {
       'Slow consumer disconnected: send buffer over websocket.max_buffered_bytes',
     );
     ws.close(CloseCode.TRY_AGAIN_LATER, 'slow consumer');
-    // A client that stopped reading will not complete the closing handshake either.
-    setTimeout(() => ws.terminate(), 1000).unref();
+    // A client that stopped reading may never complete the closing handshake: cut it after a grace.
+    setTimeout(() => ws.terminate(), SLOW_CLOSE_GRACE_MS).unref();
   }
 }

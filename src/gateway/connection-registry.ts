@@ -45,6 +45,17 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
     return this.sockets.size;
   }
 
+  /** Bytes queued for sending: the largest single socket's and the total. */
+  bufferedBytes(): { max: number; total: number } {
+    let max = 0;
+    let total = 0;
+    for (const ws of this.sockets.keys()) {
+      max = Math.max(max, ws.bufferedAmount);
+      total += ws.bufferedAmount;
+    }
+    return { max, total };
+  }
+
   /** Closes every socket with 1001 and waits (up to `timeoutMs`) for them to go. */
   async closeAll(timeoutMs: number): Promise<void> {
     const open = [...this.sockets.keys()];

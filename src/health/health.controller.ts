@@ -1,8 +1,8 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import { Public } from '../security/public.decorator';
 import { ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { HealthIndicatorResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { Response } from 'express';
-import { SkipThrottle } from '@nestjs/throttler';
 import { BroadcastHealthIndicator } from '../broadcast/broadcast.health';
 import { SERVICE_NAME, VERSION } from '../version';
 import { MemoryHealthIndicator } from './memory.health';
@@ -28,7 +28,7 @@ class ReadinessDto {
 
 /** Liveness checks nothing external; readiness pings the database and checks memory. */
 @ApiTags('health')
-@SkipThrottle()
+@Public()
 @Controller()
 export class HealthController {
   constructor(
