@@ -36,8 +36,8 @@ export class ChannelThrottlerGuard extends ThrottlerGuard {
     return super.handleRequest({ ...props, limit, ttl: RATE_WINDOW_MS, blockDuration: 0 });
   }
 
-  protected override getTracker(req: Record<string, any>): Promise<string> {
-    return Promise.resolve(`channel:${(req as Request<{ id: string }>).params.id}`);
+  protected override getTracker(req: Record<string, unknown>): Promise<string> {
+    return Promise.resolve(`channel:${(req as unknown as Request<{ id: string }>).params.id}`);
   }
 
   protected override getErrorMessage(
