@@ -23,7 +23,11 @@ async function bootstrap(): Promise<void> {
   }
   const { config, file } = loaded;
 
-  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
+  const app = await NestFactory.create(AppModule.forRoot(config), {
+    bufferLogs: true,
+    // JSON bodies are parsed by jsonBody() in configureApp, with EmitHub's limits and errors.
+    bodyParser: false,
+  });
   configureApp(app);
   await app.listen(config.port, config.host);
 

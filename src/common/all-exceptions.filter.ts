@@ -44,6 +44,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
       res.status(status).json(errorBody(status, message));
       return;
     }
+    if (isClientHttpError(exception)) {
+      // Errors of Express middleware (http-errors): 4xx with a message meant for the client.
+      res.status(exception.status).json(errorBody(exception.status, exception.message));
+      return;
+    }
     const errorId = randomUUID();
     this.logger.error({ err: exception, errorId }, 'unhandled error');
     res.status(HttpStatus.INTERNAL_SERVER_ERROR).json(
@@ -52,4 +57,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
       }),
     );
   }
+}
+
+function isClientHttpError(err: unknown): err is { status: number; message: string } {
+  const e = err as { status?: unknown; expose?: unknown; message?: unknown } | null;
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    e.expose === true &&
+    typeof e.status === 'number' &&
+    e.status >= 400 &&
+    e.status < 500 &&
+    typeof e.message === 'string'
+  );
 }

@@ -4,6 +4,24 @@ import { errorBody } from './error-body';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
+/** Deeper bodies are refused: validation walks them recursively. */
+export const MAX_JSON_DEPTH = 32;
+
+/** Nesting depth of a parsed JSON value, without recursion. */
+export function depthOf(value: unknown): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    const d = depth + 1;
+    if (d > max) max = d;
+    if (max > MAX_JSON_DEPTH) return max;
+    for (const child of Object.values(v)) stack.push([child, d]);
+  }
+  return max;
+}
+
 interface BodyParserError {
   type?: string;
   status?: number;
@@ -35,7 +53,15 @@ export function jsonBody(limit: () => number): RequestHandler {
       parser = json({ limit: current, strict: true });
     }
     parser(req, res, (err?: unknown) => {
-      if (!err) return next();
+      if (!err) {
+        if (depthOf(req.body) > MAX_JSON_DEPTH) {
+          res
+            .status(400)
+            .json(errorBody(400, `Body is nested deeper than ${MAX_JSON_DEPTH} levels`));
+          return;
+        }
+        return next();
+      }
       const e = err as BodyParserError;
       if (e.type === 'entity.too.large') {
         res
