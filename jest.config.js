@@ -17,6 +17,8 @@ module.exports = {
       rootDir: '.',
       roots: ['<rootDir>/test'],
       testRegex: '.*\\.e2e-spec\\.ts$',
+      // Some specs run the built service as a real process.
+      globalSetup: '<rootDir>/test/support/build.ts',
       moduleFileExtensions: ['js', 'json', 'ts'],
       transform,
     },
