@@ -140,7 +140,8 @@ export const SETTINGS: readonly SettingDef[] = [
     default: 15,
     min: 1,
     max: 3600,
-    description: 'Seconds a socket has to answer one ping before it counts as missed.',
+    description:
+      'Seconds after each ping round at which silent sockets are checked again, so a dead one goes within connection_timeout + pong_timeout.',
   },
   {
     key: 'websocket.max_continuation_size',

@@ -12,8 +12,8 @@ interface Tracked {
 /**
  * Every open socket, for heartbeats and shutdown. Each socket is pinged every
  * `websocket.ping_interval` seconds; one that has sent nothing (no pong, no message) for
- * `websocket.connection_timeout` seconds is terminated, so half-open TCP connections do not
- * pile up.
+ * `websocket.connection_timeout` seconds is terminated at the next check (each ping round, and
+ * `websocket.pong_timeout` seconds after it), so half-open TCP connections do not pile up.
  */
 @Injectable()
 export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
@@ -87,18 +87,25 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
     this.timer.unref();
   }
 
+  /** Pings every open socket, then checks again once they had `pong_timeout` to answer. */
   private heartbeat(): void {
+    this.reap();
+    for (const ws of this.sockets.keys()) {
+      if (ws.readyState === WebSocket.OPEN) ws.ping();
+    }
+    setTimeout(() => this.reap(), this.config.websocket.pong_timeout * 1000).unref();
+  }
+
+  /** Terminates the sockets that have sent nothing for `connection_timeout` seconds. */
+  private reap(): void {
     const deadline = Date.now() - this.config.websocket.connection_timeout * 1000;
     for (const [ws, tracked] of this.sockets) {
-      if (ws.readyState !== WebSocket.OPEN) continue;
-      if (tracked.lastSeen < deadline) {
+      if (ws.readyState === WebSocket.OPEN && tracked.lastSeen < deadline) {
         this.logger.log(
           { connectionId: tracked.id },
-          'WebSocket dropped: no pong within websocket.connection_timeout',
+          'WebSocket dropped: nothing heard within websocket.connection_timeout',
         );
         ws.terminate();
-      } else {
-        ws.ping();
       }
     }
   }
