@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import { ConfigError, loadConfig } from './config/config.loader';
 import { configureApp } from './configure-app';
+import { describeDatabase } from './persistence/persistence.module';
 import { VERSION } from './version';
 
 async function bootstrap(): Promise<void> {
@@ -38,7 +39,7 @@ async function bootstrap(): Promise<void> {
     { host: config.host, port: address.port },
     `📡 Starting EmitHub on ${config.host}:${address.port}`,
   );
-  logger.log({ db: config.db_path }, `💾 Database: ${config.db_path}`);
+  logger.log({ db: describeDatabase(config) }, `💾 Database: ${describeDatabase(config)}`);
   logger.log(`🔌 Max connections per channel: ${config.max_connections_per_channel}`);
   if (file) logger.log(`⚙️  Configuration file: ${file}`);
   logger.log(

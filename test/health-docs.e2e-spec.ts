@@ -65,9 +65,11 @@ describe('health, info and docs', () => {
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
         '/',
+        '/api/v1/admin/backup',
         '/api/v1/channels',
         '/api/v1/channels/{id}',
         '/api/v1/channels/{id}/broadcast',
+        '/api/v1/channels/{id}/messages',
         '/api/v1/channels/{id}/pause',
         '/api/v1/channels/{id}/start',
         '/api/v1/channels/{id}/stop',

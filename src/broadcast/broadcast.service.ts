@@ -6,6 +6,8 @@ import { Frame } from './frames';
 export interface Delivery {
   /** The frame, `JSON.stringify`-ed once for all subscribers. */
   readonly payload: string;
+  /** The broadcast's `seq`, for subscribers that merge live frames with replayed history. */
+  readonly seq?: number;
   /** Connection that must not receive it (the sender of a client message). */
   readonly except?: string;
   /** When set, every subscriber closes its connection with this code after sending the frame. */

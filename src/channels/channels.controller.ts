@@ -28,7 +28,9 @@ import { ChannelsService } from './channels.service';
 import { BroadcastDto, BroadcastResultDto } from './dto/broadcast.dto';
 import { ChannelResponseDto } from './dto/channel-response.dto';
 import { CreateChannelDto } from './dto/create-channel.dto';
+import { HistoryQuery } from './dto/history.query';
 import { ListChannelsQuery } from './dto/list-channels.query';
+import { BroadcastFrameDto } from './dto/message-frame.dto';
 import { UpdateChannelDto } from './dto/update-channel.dto';
 
 const ChannelId = () => Param('id', new ParseUUIDPipe());
@@ -155,5 +157,18 @@ export class ChannelsController {
   @ApiErrors(400, 404, 409, 413, 415, 429)
   broadcast(@ChannelId() id: string, @Body() dto: BroadcastDto): Promise<BroadcastResultDto> {
     return this.channels.broadcastMessage(id, dto);
+  }
+
+  @Get(':id/messages')
+  @ApiOperation({
+    operationId: 'listMessages',
+    summary: 'Stored broadcasts after a seq, in order',
+    description: 'Only channels with `persist_messages` store broadcasts; pruned ones are gone.',
+  })
+  @ApiChannelId()
+  @ApiResponse({ status: 200, type: [BroadcastFrameDto] })
+  @ApiErrors(400, 404)
+  messages(@ChannelId() id: string, @Query() query: HistoryQuery): Promise<BroadcastFrameDto[]> {
+    return this.channels.history(id, query.after_seq, query.limit) as Promise<BroadcastFrameDto[]>;
   }
 }

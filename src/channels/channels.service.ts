@@ -7,6 +7,8 @@ import { BroadcastService } from '../broadcast/broadcast.service';
 import { Frame, broadcastFrame, frame } from '../broadcast/frames';
 import { HubConfig } from '../config/config.schema';
 import { InjectHubConfig } from '../config/hub.config';
+import { MessageEntity } from '../history/message.entity';
+import { MessageStore } from '../history/message-store';
 import { ChannelStatus, LifecycleAction, nextStatus } from './channel-state';
 import { ChannelEntity } from './channel.entity';
 import { HubError, HubErrorCode } from './channel.errors';
@@ -49,6 +51,7 @@ export class ChannelsService implements OnModuleInit, BeforeApplicationShutdown 
     private readonly broadcast: BroadcastService,
     @InjectHubConfig() private readonly config: HubConfig,
     @InjectThrottlerStorage() private readonly throttlerStorage: ThrottlerStorage,
+    private readonly messages: MessageStore,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -138,6 +141,7 @@ export class ChannelsService implements OnModuleInit, BeforeApplicationShutdown 
   /** Disconnects every client (a `stopped` frame, then close 1000) and removes the channel. */
   async remove(id: string): Promise<void> {
     const rt = this.runtime(id);
+    await this.messages.deleteChannel(id);
     await this.repo.delete(id);
     this.channels.delete(id);
     this.broadcast.end(
@@ -205,13 +209,13 @@ export class ChannelsService implements OnModuleInit, BeforeApplicationShutdown 
           id: randomUUID(),
           timestamp: new Date().toISOString(),
         }),
-        persisted: false,
+        persisted: rt.entity.persistMessages,
       }),
       publish: (msg) => ({
         id: msg.frame.id!,
         channel_id: id,
         seq: msg.frame.seq!,
-        recipients: this.broadcast.publish(id, msg.frame),
+        recipients: this.broadcast.publish(id, msg.frame, { seq: msg.frame.seq }),
         persisted: msg.persisted,
         timestamp: msg.frame.timestamp,
       }),
@@ -305,6 +309,10 @@ export class ChannelsService implements OnModuleInit, BeforeApplicationShutdown 
           await this.repo.update(entity.id, { seqCeiling: ceiling });
           entity.seqCeiling = ceiling;
         },
+        persist: (messages) => {
+          const rows = messages.filter((m) => m.persisted).map(toRow);
+          return rows.length > 0 ? this.messages.append(rows) : undefined;
+        },
         admit: () => {
           if (!this.channels.has(entity.id))
             throw new HubError(HubErrorCode.CHANNEL_NOT_FOUND, `Channel ${entity.id} not found`);
@@ -315,6 +323,16 @@ export class ChannelsService implements OnModuleInit, BeforeApplicationShutdown 
     return rt;
   }
 
+  /**
+   * Stored broadcasts with `seq > afterSeq`, in order, as the frames clients received.
+   * Empty for a channel that does not persist messages.
+   */
+  async history(id: string, afterSeq: number, limit: number): Promise<Frame[]> {
+    this.runtime(id);
+    const rows = await this.messages.after(id, afterSeq, limit);
+    return rows.map(toFrame);
+  }
+
   private toResponse(rt: ChannelRuntime): ChannelResponseDto {
     return toChannelResponse(
       rt.entity,
@@ -322,4 +340,29 @@ export class ChannelsService implements OnModuleInit, BeforeApplicationShutdown 
       rt.sequencer.lastSeq,
     );
   }
+}
+
+function toRow(msg: SequencedMessage): MessageEntity {
+  const f = msg.frame;
+  return {
+    channelId: f.channel_id!,
+    seq: f.seq!,
+    id: f.id!,
+    content: f.message,
+    data: f.data === null || f.data === undefined ? null : JSON.stringify(f.data),
+    messageType: 'Broadcast',
+    createdAt: f.timestamp,
+  };
+}
+
+/** A stored row as the broadcast frame it was delivered as. */
+export function toFrame(row: MessageEntity): Frame {
+  return broadcastFrame({
+    channelId: row.channelId,
+    content: row.content,
+    data: row.data === null ? null : (JSON.parse(row.data) as unknown),
+    seq: row.seq,
+    id: row.id,
+    timestamp: row.createdAt,
+  });
 }

@@ -27,8 +27,8 @@ interface Pending<M, R> {
 export interface SequencerPorts<M> {
   /** Makes `ceiling` the highest reserved number, durably. */
   reserve(ceiling: number): Promise<void>;
-  /** Writes a batch durably before it is published (persisting channels only). */
-  persist?(messages: M[]): Promise<void>;
+  /** Writes a batch durably before it is published; returns nothing when there is nothing to write. */
+  persist?(messages: M[]): Promise<void> | undefined;
   /** Called before each batch: a refusal rejects the whole batch, nothing is numbered. */
   admit(): void;
 }
@@ -74,7 +74,8 @@ export class Sequencer<M, R> {
             this.ports.admit();
           }
           const messages = batch.map((p) => p.job.build(++this.last));
-          if (this.ports.persist) await this.ports.persist(messages);
+          const written = this.ports.persist?.(messages);
+          if (written) await written;
           batch.forEach((p, i) => p.resolve(p.job.publish(messages[i])));
         } catch (err) {
           for (const p of batch) p.reject(err);

@@ -60,6 +60,15 @@ export const SETTINGS: readonly SettingDef[] = [
     description: 'SQLite database file (created if missing).',
   },
   {
+    key: 'database_url',
+    env: 'EMIT_HUB_DATABASE_URL',
+    type: 'string',
+    default: null,
+    secret: true,
+    description:
+      'A `postgres://user:pass@host:5432/db` URL to use PostgreSQL instead of the SQLite file (same schema, same behaviour; db_path is then unused).',
+  },
+  {
     key: 'api_key',
     env: 'EMIT_HUB_API_KEY',
     type: 'string',
@@ -201,6 +210,14 @@ export const SETTINGS: readonly SettingDef[] = [
     max: 8760,
     description: 'Hours between automatic backups.',
   },
+  {
+    key: 'persistence.backup_keep',
+    type: 'int',
+    default: 7,
+    min: 1,
+    max: 1000,
+    description: 'Backups kept; older ones are deleted.',
+  },
 ];
 
 /** The configuration as the code reads it: the TOML layout, snake_case keys. */
@@ -209,6 +226,7 @@ export interface HubConfig {
   port: number;
   log_level: LogLevel;
   db_path: string;
+  database_url: string | null;
   api_key: string | null;
   max_connections_per_channel: number;
   message_size_limit: number;
@@ -231,6 +249,7 @@ export interface HubConfig {
     message_retention_days: number;
     auto_backup: boolean;
     backup_interval_hours: number;
+    backup_keep: number;
   };
 }
 

@@ -3,37 +3,18 @@ import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
-import { BroadcastService, Delivery, Subscriber } from '../broadcast/broadcast.service';
+import { BroadcastService } from '../broadcast/broadcast.service';
 import { frame } from '../broadcast/frames';
 import { HubError } from '../channels/channel.errors';
 import { ChannelsService } from '../channels/channels.service';
 import { HubConfig } from '../config/config.schema';
 import { InjectHubConfig } from '../config/hub.config';
 import { ConnectionRegistry } from './connection-registry';
+import { RecoveryService } from './recovery.service';
+import { SocketSubscriber } from './socket-subscriber';
 import { CHANNEL_WS_PATH, CloseCode, pathMatcher } from './ws-protocol';
 
 const matchPath = pathMatcher(CHANNEL_WS_PATH);
-
-/** Time a slow client gets to read its backlog and the 1013 close frame before it is cut. */
-const SLOW_CLOSE_GRACE_MS = 5000;
-
-/** One client socket as a broadcast subscriber. */
-class SocketSubscriber implements Subscriber {
-  constructor(
-    readonly id: string,
-    readonly channelId: string,
-    private readonly ws: WebSocket,
-    private readonly maxBuffered: () => number,
-    private readonly onSlow: (s: SocketSubscriber) => void,
-  ) {}
-
-  deliver(delivery: Delivery): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return;
-    if (this.ws.bufferedAmount > this.maxBuffered()) return this.onSlow(this);
-    this.ws.send(delivery.payload);
-    if (delivery.close) this.ws.close(delivery.close.code, delivery.close.reason);
-  }
-}
 
 /**
  * WebSocket entry point: admits a client to its channel, subscribes it to the channel's stream
@@ -47,19 +28,24 @@ export class ChannelsGateway implements OnGatewayConnection<WebSocket> {
     private readonly channels: ChannelsService,
     private readonly broadcast: BroadcastService,
     private readonly registry: ConnectionRegistry,
+    private readonly recovery: RecoveryService,
     @InjectHubConfig() private readonly config: HubConfig,
   ) {}
 
   handleConnection(ws: WebSocket, request: IncomingMessage): void {
     const connectionId = randomUUID();
-    const channelId = matchPath(new URL(request.url ?? '/', 'ws://localhost').pathname)?.id ?? '';
+    const url = new URL(request.url ?? '/', 'ws://localhost');
+    const channelId = matchPath(url.pathname)?.id ?? '';
     this.registry.add(ws, connectionId);
 
     let channel;
+    let since: number | null;
     try {
+      since = parseSince(url.searchParams.get('since'));
       channel = this.channels.admit(channelId);
     } catch (err) {
-      const reason = err instanceof HubError ? err.message : 'Connection refused';
+      const reason =
+        err instanceof HubError || err instanceof RangeError ? err.message : 'Connection refused';
       this.logger.log({ connectionId, channelId, reason }, 'WebSocket connection denied');
       ws.send(JSON.stringify(frame('denied', channelId, reason)));
       ws.close(CloseCode.POLICY_VIOLATION, reason.slice(0, 120));
@@ -71,8 +57,9 @@ export class ChannelsGateway implements OnGatewayConnection<WebSocket> {
       channelId,
       ws,
       () => this.config.websocket.max_buffered_bytes,
-      (s) => this.closeSlow(ws, s),
     );
+    // Subscribed before anything is sent: with `since`, live broadcasts wait behind the replay.
+    if (since !== null) subscriber.startReplay();
     const subscription = this.broadcast.subscribe(channelId, subscriber);
     ws.on('close', () => {
       subscription.unsubscribe();
@@ -82,9 +69,9 @@ export class ChannelsGateway implements OnGatewayConnection<WebSocket> {
       this.onClientMessage(ws, channelId, connectionId, data, isBinary),
     );
 
-    this.logger.log({ connectionId, channelId }, 'WebSocket connected');
+    this.logger.log({ connectionId, channelId, since }, 'WebSocket connected');
     const connected = { ...channel, connections: this.broadcast.subscriberCount(channelId) };
-    ws.send(
+    subscriber.sendOwn(
       JSON.stringify(
         frame('connected', channelId, `Connected to channel: ${channel.name}`, {
           channel: connected,
@@ -92,6 +79,7 @@ export class ChannelsGateway implements OnGatewayConnection<WebSocket> {
         }),
       ),
     );
+    if (since !== null) void this.recovery.replay(subscriber, since, channel.last_seq);
   }
 
   private onClientMessage(
@@ -127,15 +115,12 @@ export class ChannelsGateway implements OnGatewayConnection<WebSocket> {
     if (ws.readyState === WebSocket.OPEN)
       ws.send(JSON.stringify(frame('error', channelId, message, data)));
   }
+}
 
-  private closeSlow(ws: WebSocket, s: SocketSubscriber): void {
-    if (ws.readyState !== WebSocket.OPEN) return;
-    this.logger.warn(
-      { connectionId: s.id, channelId: s.channelId, bufferedBytes: ws.bufferedAmount },
-      'Slow consumer disconnected: send buffer over websocket.max_buffered_bytes',
-    );
-    ws.close(CloseCode.TRY_AGAIN_LATER, 'slow consumer');
-    // A client that stopped reading may never complete the closing handshake: cut it after a grace.
-    setTimeout(() => ws.terminate(), SLOW_CLOSE_GRACE_MS).unref();
-  }
+/** `?since=N`: a non-negative integer, or absent. */
+function parseSince(raw: string | null): number | null {
+  if (raw === null) return null;
+  if (!/^\d{1,15}$/.test(raw))
+    throw new RangeError(`Invalid since=${raw.slice(0, 20)}: expected a non-negative integer seq`);
+  return Number(raw);
 }

@@ -3,10 +3,11 @@ import { BroadcastModule } from '../broadcast/broadcast.module';
 import { ChannelsModule } from '../channels/channels.module';
 import { ChannelsGateway } from './channels.gateway';
 import { ConnectionRegistry } from './connection-registry';
+import { RecoveryService } from './recovery.service';
 
 @Module({
   imports: [ChannelsModule, BroadcastModule],
-  providers: [ChannelsGateway, ConnectionRegistry],
+  providers: [ChannelsGateway, ConnectionRegistry, RecoveryService],
   exports: [ConnectionRegistry],
 })
 export class GatewayModule {}

@@ -35,7 +35,7 @@ export async function startApp(options: {
   env?: Record<string, string>;
 }): Promise<TestApp> {
   const { config } = loadConfig({
-    env: { EMIT_HUB_LOG_LEVEL: 'silent', ...options.env, EMIT_HUB_DB_PATH: options.dbPath },
+    env: { EMIT_HUB_LOG_LEVEL: 'silent', EMIT_HUB_DB_PATH: options.dbPath, ...options.env },
     argv: [],
     cwd: tmpdir(),
   });
