@@ -19,7 +19,9 @@ const arg = (name, def) => {
   return i >= 0 && args[i + 1] ? args[i + 1] : def;
 };
 if (args.includes('--help')) {
-  console.log('node bench/durable.js [--messages 3000] [--concurrency 1,16,64] [--database-url URL]');
+  console.log(
+    'node bench/durable.js [--messages 3000] [--concurrency 1,16,64] [--database-url URL]',
+  );
   process.exit(0);
 }
 const MESSAGES = Number(arg('messages', '3000'));
@@ -31,11 +33,22 @@ function request(port, method, path, body) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? null : JSON.stringify(body);
     const req = http.request(
-      { host: '127.0.0.1', port, method, path, agent, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} },
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent,
+        headers: data
+          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }
+          : {},
+      },
       (res) => {
         let text = '';
         res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode, body: text ? JSON.parse(text) : null }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode, body: text ? JSON.parse(text) : null }),
+        );
       },
     );
     req.on('error', reject);
@@ -47,10 +60,23 @@ function request(port, method, path, body) {
 
 function startHub(dir) {
   return new Promise((resolve, reject) => {
-    const env = { PATH: process.env.PATH, EMIT_HUB_PORT: '0', EMIT_HUB_HOST: '127.0.0.1', EMIT_HUB_LOG_LEVEL: 'info', EMIT_HUB_DB_PATH: join(dir, 'bench.db') };
+    const env = {
+      PATH: process.env.PATH,
+      EMIT_HUB_PORT: '0',
+      EMIT_HUB_HOST: '127.0.0.1',
+      EMIT_HUB_LOG_LEVEL: 'info',
+      EMIT_HUB_DB_PATH: join(dir, 'bench.db'),
+    };
     if (DATABASE_URL) env.EMIT_HUB_DATABASE_URL = DATABASE_URL;
-    const proc = spawn(process.execPath, [join(__dirname, '..', 'dist', 'main.js')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'inherit'] });
-    const timer = setTimeout(() => reject(new Error('EmitHub did not start in 20 s (run npm run build first)')), 20000);
+    const proc = spawn(process.execPath, [join(__dirname, '..', 'dist', 'main.js')], {
+      cwd: dir,
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const timer = setTimeout(
+      () => reject(new Error('EmitHub did not start in 20 s (run npm run build first)')),
+      20000,
+    );
     let buf = '';
     proc.stdout.on('data', (chunk) => {
       buf += chunk;
@@ -72,7 +98,10 @@ function startHub(dir) {
 }
 
 async function run(port, persist, concurrency) {
-  const ch = await request(port, 'POST', '/api/v1/channels', { name: `bench ${persist ? 'durable' : 'memory'} c${concurrency}`, settings: { persist_messages: persist, rate_limit_per_minute: 0 } });
+  const ch = await request(port, 'POST', '/api/v1/channels', {
+    name: `bench ${persist ? 'durable' : 'memory'} c${concurrency}`,
+    settings: { persist_messages: persist, rate_limit_per_minute: 0 },
+  });
   await request(port, 'PUT', `/api/v1/channels/${ch.body.id}/start`);
   let sent = 0;
   let failed = 0;
@@ -81,13 +110,22 @@ async function run(port, persist, concurrency) {
     Array.from({ length: concurrency }, async () => {
       while (sent < MESSAGES) {
         sent++;
-        const res = await request(port, 'POST', `/api/v1/channels/${ch.body.id}/broadcast`, { content: `message ${sent} ${'x'.repeat(48)}` });
+        const res = await request(port, 'POST', `/api/v1/channels/${ch.body.id}/broadcast`, {
+          content: `message ${sent} ${'x'.repeat(48)}`,
+        });
         if (res.status !== 200 || res.body.persisted !== persist) failed++;
       }
     }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { persist, concurrency, messages: MESSAGES, failed, seconds, perSecond: MESSAGES / seconds };
+  return {
+    persist,
+    concurrency,
+    messages: MESSAGES,
+    failed,
+    seconds,
+    perSecond: MESSAGES / seconds,
+  };
 }
 
 (async () => {
@@ -103,11 +141,17 @@ async function run(port, persist, concurrency) {
       process.stderr.write('done\n');
       rows.push({ c, memory, durable });
     }
-    console.log(`\nDurable broadcasts (${DATABASE_URL ? 'PostgreSQL' : 'SQLite WAL, synchronous=FULL'}), ${MESSAGES} per run, ${cpus().length} × ${cpus()[0].model}, Node ${process.version}`);
-    console.log('| in flight | in memory (msg/s) | durable (msg/s) | durable / in memory | failed |');
+    console.log(
+      `\nDurable broadcasts (${DATABASE_URL ? 'PostgreSQL' : 'SQLite WAL, synchronous=FULL'}), ${MESSAGES} per run, ${cpus().length} × ${cpus()[0].model}, Node ${process.version}`,
+    );
+    console.log(
+      '| in flight | in memory (msg/s) | durable (msg/s) | durable / in memory | failed |',
+    );
     console.log('|---:|---:|---:|---:|---:|');
     for (const { c, memory, durable } of rows) {
-      console.log(`| ${c} | ${memory.perSecond.toFixed(0)} | ${durable.perSecond.toFixed(0)} | ${(durable.perSecond / memory.perSecond).toFixed(2)} | ${memory.failed + durable.failed} |`);
+      console.log(
+        `| ${c} | ${memory.perSecond.toFixed(0)} | ${durable.perSecond.toFixed(0)} | ${(durable.perSecond / memory.perSecond).toFixed(2)} | ${memory.failed + durable.failed} |`,
+      );
     }
   } finally {
     proc.kill('SIGTERM');

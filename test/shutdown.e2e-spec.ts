@@ -56,7 +56,7 @@ describe('graceful shutdown of the real process on SIGTERM', () => {
       expect((await polite.closed).code).toBe(1001);
       const ready = await fetch(`${hub.baseUrl}/ready`);
       expect(ready.status).toBe(503);
-      expect((await ready.json())).toMatchObject({ status: 'not_ready' });
+      expect(await ready.json()).toMatchObject({ status: 'not_ready' });
       const refused = new WebSocket(url);
       const upgradeError = await new Promise<string>((resolve) =>
         refused.on('error', (err) => resolve(err.message)),

@@ -7,6 +7,8 @@ import { CloseCode } from './ws-protocol';
 interface Tracked {
   readonly id: string;
   lastSeen: number;
+  /** When the oldest ping still unanswered was sent; null when the client has answered. */
+  pingedAt: number | null;
 }
 
 /**
@@ -33,9 +35,12 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   add(ws: WebSocket, id: string): void {
-    const tracked: Tracked = { id, lastSeen: Date.now() };
+    const tracked: Tracked = { id, lastSeen: Date.now(), pingedAt: null };
     this.sockets.set(ws, tracked);
-    const seen = () => (tracked.lastSeen = Date.now());
+    const seen = () => {
+      tracked.lastSeen = Date.now();
+      tracked.pingedAt = null;
+    };
     ws.on('pong', seen);
     ws.on('message', seen);
     ws.on('close', () => this.sockets.delete(ws));
@@ -90,17 +95,28 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
   /** Pings every open socket, then checks again once they had `pong_timeout` to answer. */
   private heartbeat(): void {
     this.reap();
-    for (const ws of this.sockets.keys()) {
-      if (ws.readyState === WebSocket.OPEN) ws.ping();
+    const now = Date.now();
+    for (const [ws, tracked] of this.sockets) {
+      if (ws.readyState !== WebSocket.OPEN) continue;
+      tracked.pingedAt ??= now;
+      ws.ping();
     }
     setTimeout(() => this.reap(), this.config.websocket.pong_timeout * 1000).unref();
   }
 
-  /** Terminates the sockets that have sent nothing for `connection_timeout` seconds. */
+  /**
+   * Terminates the sockets that left a ping unanswered and have sent nothing for
+   * `connection_timeout` seconds. A socket that was never pinged is never dropped, however late
+   * a busy event loop runs the check.
+   */
   private reap(): void {
     const deadline = Date.now() - this.config.websocket.connection_timeout * 1000;
     for (const [ws, tracked] of this.sockets) {
-      if (ws.readyState === WebSocket.OPEN && tracked.lastSeen < deadline) {
+      if (
+        ws.readyState === WebSocket.OPEN &&
+        tracked.pingedAt !== null &&
+        tracked.lastSeen <= deadline
+      ) {
         this.logger.log(
           { connectionId: tracked.id },
           'WebSocket dropped: nothing heard within websocket.connection_timeout',
