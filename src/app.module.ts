@@ -12,6 +12,8 @@ import { HubConfig } from './config/config.schema';
 import { HUB_CONFIG, hubConfigNamespace } from './config/hub.config';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
+import { HistoryModule } from './history/history.module';
+import { AdminModule } from './persistence/admin.module';
 import { PersistenceModule } from './persistence/persistence.module';
 import { ApiKeyGuard } from './security/api-key.guard';
 import { ShutdownService } from './shutdown.service';
@@ -47,6 +49,8 @@ export class AppModule {
         ChannelsModule,
         GatewayModule,
         HealthModule,
+        HistoryModule,
+        AdminModule,
       ],
       controllers: [AppController],
       providers: [

@@ -19,6 +19,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('channels', 'Channel management, lifecycle and broadcast')
     .addTag('health', 'Liveness and readiness probes')
     .addTag('info', 'Service information')
+    .addTag('admin', 'Operations: backups')
     .addBearerAuth(
       {
         type: 'http',

@@ -70,13 +70,13 @@ describe('BroadcastService', () => {
   it('skips the excluded connection and counts subscribers exactly', () => {
     const s1 = new Recorder('s1');
     const s2 = new Recorder('s2');
-    const sub1 = service.subscribe('a', s1);
+    service.subscribe('a', s1);
     service.subscribe('a', s2);
     expect(service.subscriberCount('a')).toBe(2);
     expect(service.publish('a', frame('client_message', 'a', 'hi'), { except: 's1' })).toBe(1);
     expect(s1.messages).toEqual([]);
     expect(s2.messages).toEqual(['hi']);
-    sub1.unsubscribe();
+    service.unsubscribe('a', s1);
     expect(service.subscriberCount('a')).toBe(1);
   });
 

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Subject, Subscription } from 'rxjs';
+import { Subject } from 'rxjs';
 import { Frame } from './frames';
 
 /** One serialized frame on its way to every subscriber of a channel. */
@@ -23,12 +23,15 @@ export interface Subscriber {
 
 interface ChannelStream {
   readonly subject: Subject<Delivery>;
-  subscribers: number;
+  /** Insertion-ordered; iterated by the stream's one subscription. */
+  readonly subscribers: Set<Subscriber>;
 }
 
 /**
  * The in-process fan-out: one RxJS Subject per channel. Knows nothing of HTTP, WebSocket or
- * storage.
+ * storage. Each channel's Subject has a single subscription that hands every delivery to the
+ * channel's subscribers in a plain loop: joining a channel costs one Set entry, not an RxJS
+ * subscriber chain, and a delivery allocates nothing per subscriber.
  *
  * Guarantees:
  * - Ordering: each subscriber sees a channel's deliveries in publish order.
@@ -42,38 +45,26 @@ export class BroadcastService {
   private readonly logger = new Logger(BroadcastService.name);
   private readonly streams = new Map<string, ChannelStream>();
 
-  /** Adds a subscriber to a channel; unsubscribe the returned subscription to remove it. */
-  subscribe(channelId: string, subscriber: Subscriber): Subscription {
-    const stream = this.streamOf(channelId);
-    stream.subscribers++;
-    const subscription = stream.subject.subscribe({
-      next: (delivery) => {
-        if (delivery.except === subscriber.id) return;
-        try {
-          subscriber.deliver(delivery);
-        } catch (err) {
-          this.logger.warn(
-            { err, channelId, connectionId: subscriber.id },
-            'delivery to a subscriber failed',
-          );
-        }
-      },
-      error: (err: unknown) => this.logger.error({ err, channelId }, 'channel stream errored'),
-    });
-    subscription.add(() => {
-      stream.subscribers--;
-      if (stream.subscribers === 0 && this.streams.get(channelId) === stream) {
-        this.streams.delete(channelId);
-      }
-    });
-    return subscription;
+  /** Adds a subscriber to a channel, until `unsubscribe`. */
+  subscribe(channelId: string, subscriber: Subscriber): void {
+    this.streamOf(channelId).subscribers.add(subscriber);
+  }
+
+  /** Removes a subscriber; a channel's stream ends with its last subscriber. */
+  unsubscribe(channelId: string, subscriber: Subscriber): void {
+    const stream = this.streams.get(channelId);
+    if (!stream || !stream.subscribers.delete(subscriber)) return;
+    if (stream.subscribers.size === 0) {
+      this.streams.delete(channelId);
+      stream.subject.complete();
+    }
   }
 
   /** Serializes the frame once and hands it to every subscriber of the channel. Returns how many. */
   publish(channelId: string, frame: Frame, options: Omit<Delivery, 'payload'> = {}): number {
     const stream = this.streams.get(channelId);
     if (!stream) return 0;
-    const recipients = stream.subscribers - (options.except ? 1 : 0);
+    const recipients = stream.subscribers.size - (options.except ? 1 : 0);
     stream.subject.next({ payload: JSON.stringify(frame), ...options });
     return recipients;
   }
@@ -88,12 +79,12 @@ export class BroadcastService {
   }
 
   subscriberCount(channelId: string): number {
-    return this.streams.get(channelId)?.subscribers ?? 0;
+    return this.streams.get(channelId)?.subscribers.size ?? 0;
   }
 
   totalSubscribers(): number {
     let total = 0;
-    for (const stream of this.streams.values()) total += stream.subscribers;
+    for (const stream of this.streams.values()) total += stream.subscribers.size;
     return total;
   }
 
@@ -109,10 +100,30 @@ export class BroadcastService {
     this.streams.clear();
   }
 
+  private fanOut(channelId: string, subscribers: Set<Subscriber>, delivery: Delivery): void {
+    for (const subscriber of subscribers) {
+      if (delivery.except === subscriber.id) continue;
+      try {
+        subscriber.deliver(delivery);
+      } catch (err) {
+        this.logger.warn(
+          { err, channelId, connectionId: subscriber.id },
+          'delivery to a subscriber failed',
+        );
+      }
+    }
+  }
+
   private streamOf(channelId: string): ChannelStream {
     let stream = this.streams.get(channelId);
     if (!stream) {
-      stream = { subject: new Subject<Delivery>(), subscribers: 0 };
+      const subscribers = new Set<Subscriber>();
+      const subject = new Subject<Delivery>();
+      subject.subscribe({
+        next: (delivery) => this.fanOut(channelId, subscribers, delivery),
+        error: (err: unknown) => this.logger.error({ err, channelId }, 'channel stream errored'),
+      });
+      stream = { subject, subscribers };
       this.streams.set(channelId, stream);
     }
     return stream;

@@ -46,6 +46,9 @@ export class ChannelWsAdapter extends WsAdapter {
   /** Messages are handled by the gateway per connection; Nest's JSON message routing is unused. */
   override bindMessageHandlers(): void {}
 
+  /** The gateway has no `handleDisconnect`: no per-socket listener for it. */
+  override bindClientDisconnect(): void {}
+
   protected override ensureHttpServerExists(
     port: number,
     httpServer: Server = createServer(),

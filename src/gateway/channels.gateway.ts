@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, OnModuleInit } from '@nestjs/common';
 import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -9,7 +9,7 @@ import { HubError } from '../channels/channel.errors';
 import { ChannelsService } from '../channels/channels.service';
 import { HubConfig } from '../config/config.schema';
 import { InjectHubConfig } from '../config/hub.config';
-import { ConnectionRegistry } from './connection-registry';
+import { Connection, ConnectionRegistry } from './connection-registry';
 import { RecoveryService } from './recovery.service';
 import { SocketSubscriber } from './socket-subscriber';
 import { CHANNEL_WS_PATH, CloseCode, pathMatcher } from './ws-protocol';
@@ -21,22 +21,41 @@ const matchPath = pathMatcher(CHANNEL_WS_PATH);
  * and relays its messages. Thin by design: the rules live in ChannelsService.
  */
 @WebSocketGateway({ path: CHANNEL_WS_PATH })
-export class ChannelsGateway implements OnGatewayConnection<WebSocket> {
+export class ChannelsGateway implements OnGatewayConnection<WebSocket>, OnModuleInit {
   private readonly logger = new Logger(ChannelsGateway.name);
+  /** Read live by every socket (the setting may be reloaded). */
+  private readonly limits: { readonly maxBuffered: number };
 
   constructor(
     private readonly channels: ChannelsService,
     private readonly broadcast: BroadcastService,
     private readonly registry: ConnectionRegistry,
     private readonly recovery: RecoveryService,
-    @InjectHubConfig() private readonly config: HubConfig,
-  ) {}
+    @InjectHubConfig() config: HubConfig,
+  ) {
+    this.limits = {
+      get maxBuffered() {
+        return config.websocket.max_buffered_bytes;
+      },
+    };
+  }
+
+  onModuleInit(): void {
+    this.registry.listen({
+      message: (ws, connection, data, isBinary) =>
+        this.onClientMessage(ws, connection, data, isBinary),
+      close: (_ws, { id, channelId, subscriber }) => {
+        if (!subscriber) return;
+        this.broadcast.unsubscribe(channelId, subscriber);
+        this.logger.log({ connectionId: id, channelId }, 'WebSocket disconnected');
+      },
+    });
+  }
 
   handleConnection(ws: WebSocket, request: IncomingMessage): void {
-    const connectionId = randomUUID();
     const url = new URL(request.url ?? '/', 'ws://localhost');
-    const channelId = matchPath(url.pathname)?.id ?? '';
-    this.registry.add(ws, connectionId);
+    const connection = this.registry.add(ws, randomUUID(), matchPath(url.pathname)?.id ?? '');
+    const { id: connectionId, channelId } = connection;
 
     let channel;
     let since: number | null;
@@ -52,22 +71,11 @@ export class ChannelsGateway implements OnGatewayConnection<WebSocket> {
       return;
     }
 
-    const subscriber = new SocketSubscriber(
-      connectionId,
-      channelId,
-      ws,
-      () => this.config.websocket.max_buffered_bytes,
-    );
+    const subscriber = new SocketSubscriber(connectionId, channelId, ws, this.limits);
     // Subscribed before anything is sent: with `since`, live broadcasts wait behind the replay.
     if (since !== null) subscriber.startReplay();
-    const subscription = this.broadcast.subscribe(channelId, subscriber);
-    ws.on('close', () => {
-      subscription.unsubscribe();
-      this.logger.log({ connectionId, channelId }, 'WebSocket disconnected');
-    });
-    ws.on('message', (data: Buffer, isBinary: boolean) =>
-      this.onClientMessage(ws, channelId, connectionId, data, isBinary),
-    );
+    this.broadcast.subscribe(channelId, subscriber);
+    connection.subscriber = subscriber;
 
     this.logger.log({ connectionId, channelId, since }, 'WebSocket connected');
     const connected = { ...channel, connections: this.broadcast.subscriberCount(channelId) };
@@ -84,11 +92,11 @@ export class ChannelsGateway implements OnGatewayConnection<WebSocket> {
 
   private onClientMessage(
     ws: WebSocket,
-    channelId: string,
-    connectionId: string,
+    { id: connectionId, channelId, subscriber }: Connection,
     data: Buffer,
     isBinary: boolean,
   ): void {
+    if (!subscriber) return;
     if (isBinary) {
       ws.send(
         JSON.stringify(

@@ -2,13 +2,23 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { WebSocket } from 'ws';
 import { HubConfig } from '../config/config.schema';
 import { InjectHubConfig } from '../config/hub.config';
+import type { SocketSubscriber } from './socket-subscriber';
 import { CloseCode } from './ws-protocol';
 
-interface Tracked {
+/** One tracked socket. `subscriber` is set once the socket is admitted to its channel. */
+export interface Connection {
   readonly id: string;
+  readonly channelId: string;
+  subscriber: SocketSubscriber | null;
   lastSeen: number;
   /** When the oldest ping still unanswered was sent; null when the client has answered. */
   pingedAt: number | null;
+}
+
+/** What the gateway does with a socket's messages and its end. */
+export interface ConnectionEvents {
+  message(ws: WebSocket, connection: Connection, data: Buffer, isBinary: boolean): void;
+  close(ws: WebSocket, connection: Connection): void;
 }
 
 /**
@@ -20,11 +30,43 @@ interface Tracked {
 @Injectable()
 export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ConnectionRegistry.name);
-  private readonly sockets = new Map<WebSocket, Tracked>();
+  private readonly sockets = new Map<WebSocket, Connection>();
+  private readonly events: { current: ConnectionEvents | null } = { current: null };
   private timer?: NodeJS.Timeout;
   private interval = 0;
 
-  constructor(@InjectHubConfig() private readonly config: HubConfig) {}
+  // Listeners shared by every socket (the socket is `this`), so an idle connection carries no
+  // closures of its own.
+  private readonly onPong: (this: WebSocket) => void;
+  private readonly onMessage: (this: WebSocket, data: Buffer, isBinary: boolean) => void;
+  private readonly onClose: (this: WebSocket) => void;
+
+  constructor(@InjectHubConfig() private readonly config: HubConfig) {
+    const { sockets, events } = this;
+    this.onPong = function (this: WebSocket) {
+      const connection = sockets.get(this);
+      if (!connection) return;
+      connection.lastSeen = Date.now();
+      connection.pingedAt = null;
+    };
+    this.onMessage = function (this: WebSocket, data: Buffer, isBinary: boolean) {
+      const connection = sockets.get(this);
+      if (!connection) return;
+      connection.lastSeen = Date.now();
+      connection.pingedAt = null;
+      events.current?.message(this, connection, data, isBinary);
+    };
+    this.onClose = function (this: WebSocket) {
+      const connection = sockets.get(this);
+      sockets.delete(this);
+      if (connection) events.current?.close(this, connection);
+    };
+  }
+
+  /** The gateway's handlers for every socket's messages and close. */
+  listen(events: ConnectionEvents): void {
+    this.events.current = events;
+  }
 
   onModuleInit(): void {
     this.schedule();
@@ -34,16 +76,20 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.timer);
   }
 
-  add(ws: WebSocket, id: string): void {
-    const tracked: Tracked = { id, lastSeen: Date.now(), pingedAt: null };
-    this.sockets.set(ws, tracked);
-    const seen = () => {
-      tracked.lastSeen = Date.now();
-      tracked.pingedAt = null;
+  /** Tracks a socket from its upgrade on: heartbeat, shutdown, and the gateway's events. */
+  add(ws: WebSocket, id: string, channelId: string): Connection {
+    const connection: Connection = {
+      id,
+      channelId,
+      subscriber: null,
+      lastSeen: Date.now(),
+      pingedAt: null,
     };
-    ws.on('pong', seen);
-    ws.on('message', seen);
-    ws.on('close', () => this.sockets.delete(ws));
+    this.sockets.set(ws, connection);
+    ws.on('pong', this.onPong);
+    ws.on('message', this.onMessage);
+    ws.on('close', this.onClose);
+    return connection;
   }
 
   get size(): number {
@@ -96,9 +142,9 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
   private heartbeat(): void {
     this.reap();
     const now = Date.now();
-    for (const [ws, tracked] of this.sockets) {
+    for (const [ws, connection] of this.sockets) {
       if (ws.readyState !== WebSocket.OPEN) continue;
-      tracked.pingedAt ??= now;
+      connection.pingedAt ??= now;
       ws.ping();
     }
     setTimeout(() => this.reap(), this.config.websocket.pong_timeout * 1000).unref();
@@ -111,14 +157,14 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
    */
   private reap(): void {
     const deadline = Date.now() - this.config.websocket.connection_timeout * 1000;
-    for (const [ws, tracked] of this.sockets) {
+    for (const [ws, connection] of this.sockets) {
       if (
         ws.readyState === WebSocket.OPEN &&
-        tracked.pingedAt !== null &&
-        tracked.lastSeen <= deadline
+        connection.pingedAt !== null &&
+        connection.lastSeen <= deadline
       ) {
         this.logger.log(
-          { connectionId: tracked.id },
+          { connectionId: connection.id },
           'WebSocket dropped: nothing heard within websocket.connection_timeout',
         );
         ws.terminate();

@@ -58,7 +58,7 @@ describe('SocketSubscriber fast path', () => {
     const broadcast = new BroadcastService();
     const sockets = Array.from({ length: 1000 }, () => fakeSocket());
     sockets.forEach((s, i) =>
-      broadcast.subscribe('c', new SocketSubscriber(`s${i}`, 'c', s.ws, () => 1 << 20)),
+      broadcast.subscribe('c', new SocketSubscriber(`s${i}`, 'c', s.ws, { maxBuffered: 1 << 20 })),
     );
     const stringify = jest.spyOn(JSON, 'stringify');
     const encode = jest.spyOn(wire, 'encodeTextFrame');
@@ -82,7 +82,7 @@ describe('SocketSubscriber fast path', () => {
   it('coalesces the frames of one turn into one corked write, keeping boundaries and order', async () => {
     const broadcast = new BroadcastService();
     const s = fakeSocket();
-    broadcast.subscribe('c', new SocketSubscriber('s', 'c', s.ws, () => 1 << 20));
+    broadcast.subscribe('c', new SocketSubscriber('s', 'c', s.ws, { maxBuffered: 1 << 20 }));
     const sizes = [0, 5, 125, 126, 300, 65535, 65536, 70000];
     sizes.forEach((n, i) =>
       broadcast.publish(
@@ -106,7 +106,7 @@ describe('SocketSubscriber fast path', () => {
     const broadcast = new BroadcastService();
     const s = fakeSocket();
     s.raw._sender._queue = [{}] as never;
-    broadcast.subscribe('c', new SocketSubscriber('s', 'c', s.ws, () => 1 << 20));
+    broadcast.subscribe('c', new SocketSubscriber('s', 'c', s.ws, { maxBuffered: 1 << 20 }));
     broadcast.publish('c', frame('broadcast', 'c', 'one'));
     broadcast.publish('c', frame('broadcast', 'c', 'two'));
     await nextTurn();
@@ -119,7 +119,7 @@ describe('SocketSubscriber fast path', () => {
   it('closes a socket whose unsent bytes pass the bound with 1013, and writes nothing more', async () => {
     const broadcast = new BroadcastService();
     const s = fakeSocket();
-    broadcast.subscribe('c', new SocketSubscriber('s', 'c', s.ws, () => 1000));
+    broadcast.subscribe('c', new SocketSubscriber('s', 'c', s.ws, { maxBuffered: 1000 }));
     s.raw.bufferedAmount = 5000;
     broadcast.publish('c', frame('broadcast', 'c', 'late'));
     await nextTurn();

@@ -45,7 +45,7 @@ function flushAll(): void {
  * queued in one go (one write for one frame, a corked batch for several), straight to the TCP
  * socket. Message boundaries and order are those of the queue.
  *
- * Once more than `maxBuffered()` bytes wait unsent on a socket, the client is closed with 1013
+ * Once more than `limits.maxBuffered` bytes wait unsent on a socket, the client is closed with 1013
  * and nothing more is written (so at most the bound plus one turn's broadcasts are held), so a client that stops reading cannot grow memory or slow
  * the others. While history is being replayed (`?since=N`), live deliveries wait in a backlog
  * (under the same bound) and are then written skipping every `seq` already replayed: the client
@@ -65,14 +65,14 @@ export class SocketSubscriber implements Subscriber {
     readonly id: string,
     readonly channelId: string,
     private readonly ws: WebSocket,
-    private readonly maxBuffered: () => number,
+    private readonly limits: { readonly maxBuffered: number },
   ) {}
 
   deliver(delivery: WireDelivery): void {
     if (this.backlog) {
       this.backlog.push(delivery);
       this.backlogBytes += delivery.payload.length;
-      if (this.backlogBytes > this.maxBuffered()) this.closeSlow();
+      if (this.backlogBytes > this.limits.maxBuffered) this.closeSlow();
       return;
     }
     if (delivery.seq !== undefined && delivery.seq <= this.floor) return;
@@ -119,7 +119,7 @@ export class SocketSubscriber implements Subscriber {
   flush(): void {
     const count = this.pending.length;
     if (count === 0) return;
-    if (this.ws.bufferedAmount > this.maxBuffered()) return this.closeSlow();
+    if (this.ws.bufferedAmount > this.limits.maxBuffered) return this.closeSlow();
     if (this.ws.readyState === WebSocket.OPEN) {
       const socket = rawSocket(this.ws);
       if (socket && count === 1) {
@@ -145,7 +145,7 @@ export class SocketSubscriber implements Subscriber {
     if (this.ws.readyState !== WebSocket.OPEN || this.closing) return;
     // What is queued within this turn is written at its end; what the socket could not send yet
     // (bufferedAmount) is what a slow reader leaves behind.
-    if (this.ws.bufferedAmount > this.maxBuffered()) return this.closeSlow();
+    if (this.ws.bufferedAmount > this.limits.maxBuffered) return this.closeSlow();
     if (this.pending.length === 0) scheduleFlush(this);
     this.pending.push(frame);
     this.pendingBytes += frame.length;

@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, LessThan, MoreThan, Repository } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LessThan, MoreThan, Repository } from 'typeorm';
 import { MessageEntity } from './message.entity';
 
-/** Rows per INSERT: 7 columns each, well under SQLite's 999 bound variables. */
-const INSERT_CHUNK = 100;
+/**
+ * Rows per INSERT statement: 7 columns each, 14,000 bound variables, under SQLite's 32,766 and
+ * PostgreSQL's 65,535.
+ */
+const MAX_ROWS_PER_STATEMENT = 2000;
 
 interface PendingAppend {
   rows: MessageEntity[];
@@ -13,19 +16,21 @@ interface PendingAppend {
 }
 
 /**
- * Stored broadcasts. `append` is group-committed: every append that arrives while a transaction
- * is being written joins the next one, so one fsync serves many broadcasts from many channels.
- * When `append` resolves, the rows are committed.
+ * Stored broadcasts. `append` is group-committed: every append that arrives while a write is in
+ * progress joins the next one, so one commit (one fsync) serves many broadcasts from many
+ * channels. When `append` resolves, the rows are committed.
+ *
+ * A group is written as one multi-row INSERT, atomic on its own, with no explicit transaction:
+ * TypeORM's SQLite driver runs every statement over one shared connection, where a transaction
+ * left open across awaits would swallow other writers' statements (and roll them back with it
+ * on failure). Only an append larger than MAX_ROWS_PER_STATEMENT is split over several statements.
  */
 @Injectable()
 export class MessageStore {
   private pending: PendingAppend[] = [];
   private flushing = false;
 
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectRepository(MessageEntity) private readonly repo: Repository<MessageEntity>,
-  ) {}
+  constructor(@InjectRepository(MessageEntity) private readonly repo: Repository<MessageEntity>) {}
 
   append(rows: MessageEntity[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
@@ -39,15 +44,12 @@ export class MessageStore {
     this.flushing = true;
     try {
       while (this.pending.length > 0) {
-        const batch = this.pending;
-        this.pending = [];
+        const batch = this.takeGroup();
         const rows = batch.flatMap((p) => p.rows);
         try {
-          await this.dataSource.transaction(async (em) => {
-            for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-              await em.insert(MessageEntity, rows.slice(i, i + INSERT_CHUNK));
-            }
-          });
+          for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT) {
+            await this.repo.insert(rows.slice(i, i + MAX_ROWS_PER_STATEMENT));
+          }
           batch.forEach((p) => p.resolve());
         } catch (err) {
           batch.forEach((p) => p.reject(err));
@@ -56,6 +58,20 @@ export class MessageStore {
     } finally {
       this.flushing = false;
     }
+  }
+
+  /** The pending appends that fit one statement (at least one), in arrival order. */
+  private takeGroup(): PendingAppend[] {
+    let rows = 0;
+    let n = 0;
+    while (
+      n < this.pending.length &&
+      (n === 0 || rows + this.pending[n].rows.length <= MAX_ROWS_PER_STATEMENT)
+    ) {
+      rows += this.pending[n].rows.length;
+      n++;
+    }
+    return this.pending.splice(0, n);
   }
 
   /** Stored messages with `seq > afterSeq`, in `seq` order. */

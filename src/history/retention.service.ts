@@ -86,7 +86,8 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     const byAge = await this.drain(() => this.store.pruneOlderThan(cutoff, RETENTION_BATCH));
 
     let byCount = 0;
-    for (const channelId of await this.store.channelsWithMoreThan(keep)) {
+    const over = this.stopped ? [] : await this.store.channelsWithMoreThan(keep);
+    for (const channelId of over) {
       if (this.stopped) break;
       byCount += await this.drain(() => this.store.pruneBeyond(channelId, keep, RETENTION_BATCH));
     }
@@ -106,7 +107,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     while (!this.stopped) {
       const deleted = await batch();
       total += deleted;
-      if (deleted < RETENTION_BATCH) break;
+      if (!(deleted >= RETENTION_BATCH)) break;
       await yieldToEventLoop();
     }
     return total;

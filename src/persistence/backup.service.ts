@@ -123,8 +123,14 @@ export class BackupService implements OnApplicationBootstrap, OnModuleDestroy {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+    // An interrupt before the statement has started is lost: repeat it until the copy ends.
     this.active?.interrupt();
-    await this.queue;
+    const interrupting = setInterval(() => this.active?.interrupt(), 10);
+    try {
+      await this.queue;
+    } finally {
+      clearInterval(interrupting);
+    }
   }
 
   /** Takes a backup now, after any backup already in progress. */
@@ -172,10 +178,11 @@ export class BackupService implements OnApplicationBootstrap, OnModuleDestroy {
     const now = new Date();
     const file = this.databaseFile();
     const prefix = `${basename(file, extname(file))}-${stamp(now)}`;
-    const taken = new Set((await readdir(dir)).filter((name) => name.startsWith(prefix)));
-    let name = `${prefix}.db`;
-    for (let n = 1; taken.has(name) || taken.has(`${name}.partial`); n++)
-      name = `${prefix}-${n}.db`;
+    // Within one second: -1, -2… after the highest suffix there, so the name sorts newest even
+    // when earlier ones of that second were already deleted.
+    const sameSecond = (await this.list(dir)).filter((f) => f.time === parseStamp(stamp(now)));
+    const n = sameSecond.length === 0 ? 0 : Math.max(...sameSecond.map((f) => f.n)) + 1;
+    const name = n === 0 ? `${prefix}.db` : `${prefix}-${n}.db`;
     const path = join(dir, name);
     const partial = `${path}.partial`;
 
@@ -188,7 +195,7 @@ export class BackupService implements OnApplicationBootstrap, OnModuleDestroy {
       throw err;
     }
     const { size } = await stat(path);
-    const removed = await this.prune(dir);
+    const removed = await this.prune(dir, name);
     this.logger.log(
       { path, sizeBytes: size, trigger, removed, ms: Date.now() - started },
       `Backup written: ${path} (${size} bytes)`,
@@ -196,10 +203,14 @@ export class BackupService implements OnApplicationBootstrap, OnModuleDestroy {
     return { path, size_bytes: size, created_at: now.toISOString() };
   }
 
-  /** Deletes all but the newest `backup_keep` backups; returns how many it deleted. */
-  private async prune(dir: string): Promise<number> {
+  /**
+   * Keeps `written` and the newest `backup_keep` - 1 others (by the time in their names), deletes
+   * the rest; returns how many it deleted. `written` is kept even if the clock went back.
+   */
+  private async prune(dir: string, written: string): Promise<number> {
     const keep = Math.max(1, Math.floor(this.config.persistence.backup_keep));
-    const old = (await this.list(dir)).slice(keep);
+    const others = (await this.list(dir)).filter((f) => f.name !== written);
+    const old = others.slice(keep - 1);
     for (const f of old) await rm(join(dir, f.name), { force: true });
     return old.length;
   }
