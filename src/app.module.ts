@@ -2,14 +2,13 @@ import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { AppController } from './app.controller';
 import { BroadcastModule } from './broadcast/broadcast.module';
 import { ChannelsModule } from './channels/channels.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { createRequestLogger, REQUEST_LOGGER } from './common/request-logger';
 import { HubConfig } from './config/config.schema';
-import { HUB_CONFIG, hubConfigNamespace } from './config/hub.config';
+import { hubConfigNamespace } from './config/hub.config';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
 import { HistoryModule } from './history/history.module';
@@ -18,12 +17,11 @@ import { PersistenceModule } from './persistence/persistence.module';
 import { ApiKeyGuard } from './security/api-key.guard';
 import { ShutdownService } from './shutdown.service';
 
-const QUIET_PATHS = /^\/(?:api\/v1\/)?(?:health|ready)(?:\?|$)/;
-
 @Module({})
 export class AppModule {
   /** The whole service, on a configuration already loaded and validated. */
   static forRoot(config: HubConfig): DynamicModule {
+    const requestLogger = createRequestLogger(config);
     return {
       module: AppModule,
       imports: [
@@ -32,18 +30,8 @@ export class AppModule {
           ignoreEnvFile: true,
           load: [hubConfigNamespace(config)],
         }),
-        LoggerModule.forRootAsync({
-          inject: [HUB_CONFIG],
-          useFactory: (cfg: HubConfig) => ({
-            pinoHttp: {
-              level: cfg.log_level,
-              genReqId: (req: IncomingMessage) =>
-                (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
-              autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.test(req.url ?? '') },
-              redact: ['req.headers.authorization', 'req.headers.cookie'],
-            },
-          }),
-        }),
+        // The application's log lines; request lines come from the same root logger (configureApp).
+        LoggerModule.forRoot({ pinoHttp: { logger: requestLogger.logger }, forRoutes: [] }),
         PersistenceModule,
         BroadcastModule,
         ChannelsModule,
@@ -64,6 +52,7 @@ export class AppModule {
         },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: REQUEST_LOGGER, useValue: requestLogger },
         ShutdownService,
       ],
     };

@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { jsonBody } from './common/json-body.middleware';
+import { REQUEST_LOGGER, type RequestLogger } from './common/request-logger';
 import { HubConfig } from './config/config.schema';
 import { HUB_CONFIG } from './config/hub.config';
 import { ChannelWsAdapter } from './gateway/channel-ws.adapter';
@@ -17,7 +18,10 @@ export function configureApp(app: INestApplication): INestApplication {
   const config = app.get<HubConfig>(HUB_CONFIG);
   const express = app as NestExpressApplication;
   express.useLogger(app.get(Logger));
+  express.use(app.get<RequestLogger>(REQUEST_LOGGER));
   express.disable('x-powered-by');
+  // JSON answers to API calls: an ETag (a hash of every body) buys nothing here.
+  express.set('etag', false);
   applyHttpSecurity(app, config);
   express.use(jsonBody(() => config.message_size_limit));
   const readiness = app.get(ReadinessState);

@@ -5,11 +5,16 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import { ConfigError, loadConfig } from './config/config.loader';
+import { exitWith, runCli } from './config/cli';
 import { configureApp } from './configure-app';
 import { describeDatabase } from './persistence/persistence.module';
 import { VERSION } from './version';
 
 async function bootstrap(): Promise<void> {
+  // --help, --version, --show-env-vars, --generate-config print and exit; bad options exit 2.
+  const cli = runCli(process.argv.slice(2), process.env, process.cwd());
+  if (cli) return exitWith(cli);
+
   let loaded;
   try {
     loaded = loadConfig({ env: process.env, argv: process.argv.slice(2) });

@@ -50,7 +50,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     const errorId = randomUUID();
-    this.logger.error({ err: exception, errorId }, 'unhandled error');
+    const reqId = host.switchToHttp().getRequest<{ id?: unknown }>().id;
+    this.logger.error({ err: exception, errorId, reqId }, 'unhandled error');
     res.status(HttpStatus.INTERNAL_SERVER_ERROR).json(
       errorBody(500, 'Internal error; the server log has the details under this errorId', {
         errorId,

@@ -83,9 +83,9 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
 type Coerced = { value: unknown } | { error: string };
 
 function coerce(def: SettingDef, raw: unknown): Coerced {
-  const bad = (): Coerced => ({
-    error: `got ${JSON.stringify(raw)}, expected ${describeRange(def)}`,
-  });
+  // A secret is never echoed, not even a malformed one.
+  const got = def.secret ? 'a value' : JSON.stringify(raw);
+  const bad = (): Coerced => ({ error: `got ${got}, expected ${describeRange(def)}` });
   switch (def.type) {
     case 'int': {
       const n = typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;

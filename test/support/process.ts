@@ -20,6 +20,8 @@ const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 export function spawnHub(options: {
   cwd: string;
   env?: Record<string, string>;
+  /** Extra command-line arguments after `dist/main.js` (e.g. `--config FILE`). */
+  args?: string[];
   timeoutMs?: number;
 }): Promise<HubProcess> {
   const env: Record<string, string> = {
@@ -28,7 +30,7 @@ export function spawnHub(options: {
     EMIT_HUB_HOST: '127.0.0.1',
     ...options.env,
   };
-  const proc = spawn(process.execPath, [MAIN], {
+  const proc = spawn(process.execPath, [MAIN, ...(options.args ?? [])], {
     cwd: options.cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
