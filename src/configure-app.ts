@@ -27,7 +27,7 @@ export function configureApp(app: INestApplication): INestApplication {
   const readiness = app.get(ReadinessState);
   app.useWebSocketAdapter(
     new ChannelWsAdapter(app, {
-      maxPayload: Math.min(config.message_size_limit, config.websocket.max_continuation_size),
+      maxPayload: () => Math.min(config.message_size_limit, config.websocket.max_continuation_size),
       refuseUpgrades: () => readiness.shuttingDown,
     }),
   );

@@ -4,7 +4,8 @@ import { Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
-import { ConfigError, loadConfig } from './config/config.loader';
+import { ConfigError, ConfigSources, loadConfig } from './config/config.loader';
+import { ConfigReloader } from './config/config-reloader.service';
 import { exitWith, runCli } from './config/cli';
 import { configureApp } from './configure-app';
 import { describeDatabase } from './persistence/persistence.module';
@@ -15,9 +16,14 @@ async function bootstrap(): Promise<void> {
   const cli = runCli(process.argv.slice(2), process.env, process.cwd());
   if (cli) return exitWith(cli);
 
+  const sources: ConfigSources = {
+    env: process.env,
+    argv: process.argv.slice(2),
+    cwd: process.cwd(),
+  };
   let loaded;
   try {
-    loaded = loadConfig({ env: process.env, argv: process.argv.slice(2) });
+    loaded = loadConfig(sources);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(
@@ -29,7 +35,7 @@ async function bootstrap(): Promise<void> {
   }
   const { config, file } = loaded;
 
-  const app = await NestFactory.create(AppModule.forRoot(config), {
+  const app = await NestFactory.create(AppModule.forRoot(config, sources), {
     bufferLogs: true,
     // JSON bodies are parsed by jsonBody() in configureApp, with EmitHub's limits and errors.
     bodyParser: false,
@@ -77,6 +83,8 @@ async function bootstrap(): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  // SIGHUP: re-read the configuration file and env, as when the file changes.
+  process.on('SIGHUP', () => app.get(ConfigReloader).reload('SIGHUP'));
 }
 
 const SHUTDOWN_DEADLINE_MS = 10_000;

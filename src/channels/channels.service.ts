@@ -9,6 +9,7 @@ import { HubConfig } from '../config/config.schema';
 import { InjectHubConfig } from '../config/hub.config';
 import { MessageEntity } from '../history/message.entity';
 import { MessageStore } from '../history/message-store';
+import { MetricsService } from '../metrics/metrics.service';
 import { ChannelStatus, LifecycleAction, nextStatus } from './channel-state';
 import { ChannelEntity } from './channel.entity';
 import { HubError, HubErrorCode } from './channel.errors';
@@ -52,6 +53,7 @@ export class ChannelsService implements OnModuleInit, BeforeApplicationShutdown 
     @InjectHubConfig() private readonly config: HubConfig,
     @InjectThrottlerStorage() private readonly throttlerStorage: ThrottlerStorage,
     private readonly messages: MessageStore,
+    private readonly metrics: MetricsService,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -91,7 +93,7 @@ export class ChannelsService implements OnModuleInit, BeforeApplicationShutdown 
       allowClientMessages: dto.settings?.allow_client_messages ?? false,
       persistMessages:
         dto.settings?.persist_messages ?? this.config.persistence.persist_messages_default,
-      rateLimitPerMinute: dto.settings?.rate_limit_per_minute ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
+      rateLimitPerMinute: dto.settings?.rate_limit_per_minute ?? this.config.rate_limit_per_minute_default,
       seqCeiling: 0,
     });
     await this.repo.insert(entity);
@@ -211,14 +213,21 @@ export class ChannelsService implements OnModuleInit, BeforeApplicationShutdown 
         }),
         persisted: rt.entity.persistMessages,
       }),
-      publish: (msg) => ({
-        id: msg.frame.id!,
-        channel_id: id,
-        seq: msg.frame.seq!,
-        recipients: this.broadcast.publish(id, msg.frame, { seq: msg.frame.seq }),
-        persisted: msg.persisted,
-        timestamp: msg.frame.timestamp,
-      }),
+      publish: (msg) => {
+        const started = process.hrtime.bigint();
+        const recipients = this.broadcast.publish(id, msg.frame, { seq: msg.frame.seq });
+        this.metrics.broadcastPublished(recipients);
+        // The sockets write in a flush scheduled (setImmediate) during publish: this runs after it.
+        if (recipients > 0) setImmediate(observeFanOut, this.metrics, started);
+        return {
+          id: msg.frame.id!,
+          channel_id: id,
+          seq: msg.frame.seq!,
+          recipients,
+          persisted: msg.persisted,
+          timestamp: msg.frame.timestamp,
+        };
+      },
     });
   }
 
@@ -272,6 +281,7 @@ export class ChannelsService implements OnModuleInit, BeforeApplicationShutdown 
       );
       if (record.totalHits > limit) {
         const retry = Math.max(1, record.timeToExpire);
+        this.metrics.rateLimited('client_message');
         throw new HubError(
           HubErrorCode.RATE_LIMITED,
           `Rate limit of ${limit} client messages per minute reached for this channel; retry in ${retry} s`,
@@ -283,7 +293,9 @@ export class ChannelsService implements OnModuleInit, BeforeApplicationShutdown 
       original_message: text,
       sender: 'client',
     });
-    return this.broadcast.publish(id, relayed, { except: connectionId });
+    const recipients = this.broadcast.publish(id, relayed, { except: connectionId });
+    this.metrics.clientMessageRelayed(recipients);
+    return recipients;
   }
 
   private assertActive(rt: ChannelRuntime): void {
@@ -340,6 +352,11 @@ export class ChannelsService implements OnModuleInit, BeforeApplicationShutdown 
       rt.sequencer.lastSeq,
     );
   }
+}
+
+/** Fan-out latency of a broadcast published at `started` (process.hrtime.bigint()). */
+function observeFanOut(metrics: MetricsService, started: bigint): void {
+  metrics.fanOutDuration(Number(process.hrtime.bigint() - started) / 1e9);
 }
 
 function toRow(msg: SequencedMessage): MessageEntity {

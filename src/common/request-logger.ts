@@ -1,9 +1,13 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { RequestHandler } from 'express';
+import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
+import { ConfigReloader } from '../config/config-reloader.service';
 import { HubConfig } from '../config/config.schema';
+import { InjectHubConfig } from '../config/hub.config';
 
 /** Probes are polled every few seconds: their successful answers are not logged. */
 const QUIET_PATHS = /^\/(?:api\/v1\/)?(?:health|ready)(?:\?|$)/;
@@ -38,4 +42,22 @@ export function createRequestLogger(config: HubConfig): RequestLogger {
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   });
+}
+
+/** Applies a reloaded `log_level` to the request lines and the application's lines at once. */
+@Injectable()
+export class LogLevelSync implements OnModuleInit {
+  constructor(
+    @Inject(REQUEST_LOGGER) private readonly requestLogger: RequestLogger,
+    @InjectHubConfig() private readonly config: HubConfig,
+    private readonly reloader: ConfigReloader,
+  ) {}
+
+  onModuleInit(): void {
+    this.reloader.onChange((keys) => {
+      if (!keys.includes('log_level')) return;
+      this.requestLogger.logger.level = this.config.log_level;
+      if (PinoLogger.root) PinoLogger.root.level = this.config.log_level;
+    });
+  }
 }

@@ -87,6 +87,15 @@ export const SETTINGS: readonly SettingDef[] = [
     description: 'Default max_connections for new channels.',
   },
   {
+    key: 'rate_limit_per_minute_default',
+    env: 'EMIT_HUB_RATE_LIMIT_PER_MINUTE',
+    type: 'int',
+    default: 60,
+    min: 0,
+    max: 1_000_000,
+    description: 'Default rate_limit_per_minute for new channels (0: unlimited).',
+  },
+  {
     key: 'message_size_limit',
     env: 'EMIT_HUB_MESSAGE_SIZE_LIMIT',
     type: 'int',
@@ -229,6 +238,7 @@ export interface HubConfig {
   database_url: string | null;
   api_key: string | null;
   max_connections_per_channel: number;
+  rate_limit_per_minute_default: number;
   message_size_limit: number;
   cors: {
     allowed_origins: string[];

@@ -12,8 +12,8 @@ type RoutedServer = WebSocketServer & {
 };
 
 export interface ChannelWsAdapterOptions {
-  /** Largest inbound message in bytes; larger ones close the socket with 1009. */
-  maxPayload: number;
+  /** Largest inbound message in bytes (read at each upgrade); larger ones close the socket with 1009. */
+  maxPayload: () => number;
   /** While true (shutting down), upgrades are answered 503. */
   refuseUpgrades: () => boolean;
 }
@@ -38,7 +38,7 @@ export class ChannelWsAdapter extends WsAdapter {
   ): unknown {
     return super.create(port, {
       perMessageDeflate: false,
-      maxPayload: this.options.maxPayload,
+      maxPayload: this.options.maxPayload(),
       ...options,
     });
   }
@@ -74,6 +74,9 @@ export class ChannelWsAdapter extends WsAdapter {
     for (const server of servers) {
       server.match ??= pathMatcher(server.path);
       if (server.match(pathname)) {
+        // `ws` gives each new connection the server's current limit: a reload applies to new sockets.
+        (server as unknown as { options: { maxPayload: number } }).options.maxPayload =
+          this.options.maxPayload();
         server.handleUpgrade(request, socket, head, (ws) => server.emit('connection', ws, request));
         return;
       }

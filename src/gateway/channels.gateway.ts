@@ -9,9 +9,11 @@ import { HubError } from '../channels/channel.errors';
 import { ChannelsService } from '../channels/channels.service';
 import { HubConfig } from '../config/config.schema';
 import { InjectHubConfig } from '../config/hub.config';
+import { MetricsService } from '../metrics/metrics.service';
 import { Connection, ConnectionRegistry } from './connection-registry';
 import { RecoveryService } from './recovery.service';
-import { SocketSubscriber } from './socket-subscriber';
+import { denialReason } from './denial-reason';
+import { SocketSubscriber, SubscriberSettings } from './socket-subscriber';
 import { CHANNEL_WS_PATH, CloseCode, pathMatcher } from './ws-protocol';
 
 const matchPath = pathMatcher(CHANNEL_WS_PATH);
@@ -24,7 +26,7 @@ const matchPath = pathMatcher(CHANNEL_WS_PATH);
 export class ChannelsGateway implements OnGatewayConnection<WebSocket>, OnModuleInit {
   private readonly logger = new Logger(ChannelsGateway.name);
   /** Read live by every socket (the setting may be reloaded). */
-  private readonly limits: { readonly maxBuffered: number };
+  private readonly limits: SubscriberSettings;
 
   constructor(
     private readonly channels: ChannelsService,
@@ -32,11 +34,13 @@ export class ChannelsGateway implements OnGatewayConnection<WebSocket>, OnModule
     private readonly registry: ConnectionRegistry,
     private readonly recovery: RecoveryService,
     @InjectHubConfig() config: HubConfig,
+    private readonly metrics: MetricsService,
   ) {
     this.limits = {
       get maxBuffered() {
         return config.websocket.max_buffered_bytes;
       },
+      onSlowClose: () => metrics.slowConsumerClosed(),
     };
   }
 
@@ -66,6 +70,7 @@ export class ChannelsGateway implements OnGatewayConnection<WebSocket>, OnModule
       const reason =
         err instanceof HubError || err instanceof RangeError ? err.message : 'Connection refused';
       this.logger.log({ connectionId, channelId, reason }, 'WebSocket connection denied');
+      this.metrics.connectionDenied(denialReason(err));
       ws.send(JSON.stringify(frame('denied', channelId, reason)));
       ws.close(CloseCode.POLICY_VIOLATION, reason.slice(0, 120));
       return;

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { WebSocket } from 'ws';
+import { ConfigReloader } from '../config/config-reloader.service';
 import { HubConfig } from '../config/config.schema';
 import { InjectHubConfig } from '../config/hub.config';
 import type { SocketSubscriber } from './socket-subscriber';
@@ -41,7 +42,10 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly onMessage: (this: WebSocket, data: Buffer, isBinary: boolean) => void;
   private readonly onClose: (this: WebSocket) => void;
 
-  constructor(@InjectHubConfig() private readonly config: HubConfig) {
+  constructor(
+    @InjectHubConfig() private readonly config: HubConfig,
+    private readonly reloader: ConfigReloader,
+  ) {
     const { sockets, events } = this;
     this.onPong = function (this: WebSocket) {
       const connection = sockets.get(this);
@@ -70,6 +74,7 @@ export class ConnectionRegistry implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.schedule();
+    this.reloader.onChange(() => this.schedule());
   }
 
   onModuleDestroy(): void {

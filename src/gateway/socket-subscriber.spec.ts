@@ -119,11 +119,17 @@ describe('SocketSubscriber fast path', () => {
   it('closes a socket whose unsent bytes pass the bound with 1013, and writes nothing more', async () => {
     const broadcast = new BroadcastService();
     const s = fakeSocket();
-    broadcast.subscribe('c', new SocketSubscriber('s', 'c', s.ws, { maxBuffered: 1000 }));
+    const onSlowClose = jest.fn();
+    broadcast.subscribe(
+      'c',
+      new SocketSubscriber('s', 'c', s.ws, { maxBuffered: 1000, onSlowClose }),
+    );
     s.raw.bufferedAmount = 5000;
     broadcast.publish('c', frame('broadcast', 'c', 'late'));
+    broadcast.publish('c', frame('broadcast', 'c', 'later'));
     await nextTurn();
     expect(s.raw.close).toHaveBeenCalledWith(1013, 'slow consumer');
     expect(s.writes).toHaveLength(0);
+    expect(onSlowClose).toHaveBeenCalledTimes(1);
   });
 });

@@ -9,6 +9,13 @@ const SLOW_CLOSE_GRACE_MS = 5000;
 
 const logger = new Logger('SlowConsumer');
 
+/** Shared by every socket of the gateway (one object, read live), never one per socket. */
+export interface SubscriberSettings {
+  readonly maxBuffered: number;
+  /** Called for each socket closed as a slow consumer. */
+  readonly onSlowClose?: () => void;
+}
+
 /** A delivery with its wire form, encoded by the first socket that needs it and shared after. */
 type WireDelivery = Delivery & { wire?: Buffer };
 
@@ -65,7 +72,7 @@ export class SocketSubscriber implements Subscriber {
     readonly id: string,
     readonly channelId: string,
     private readonly ws: WebSocket,
-    private readonly limits: { readonly maxBuffered: number },
+    private readonly limits: SubscriberSettings,
   ) {}
 
   deliver(delivery: WireDelivery): void {
@@ -163,6 +170,7 @@ export class SocketSubscriber implements Subscriber {
       'Slow consumer disconnected: send buffer over websocket.max_buffered_bytes',
     );
     this.ws.close(CloseCode.TRY_AGAIN_LATER, 'slow consumer');
+    this.limits.onSlowClose?.();
     // A client that stopped reading may never complete the closing handshake: cut it after a grace.
     setTimeout(() => this.ws.terminate(), SLOW_CLOSE_GRACE_MS).unref();
   }

@@ -33,14 +33,17 @@ export function tempDir(): { dir: string; cleanup(): void } {
 export async function startApp(options: {
   dbPath: string;
   env?: Record<string, string>;
+  /** Command-line arguments, e.g. `['--config', file]`. */
+  argv?: string[];
 }): Promise<TestApp> {
-  const { config } = loadConfig({
+  const sources = {
     env: { EMIT_HUB_LOG_LEVEL: 'silent', EMIT_HUB_DB_PATH: options.dbPath, ...options.env },
-    argv: [],
+    argv: options.argv ?? [],
     cwd: tmpdir(),
-  });
+  };
+  const { config } = loadConfig(sources);
   const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot(config)],
+    imports: [AppModule.forRoot(config, sources)],
   }).compile();
   const app = moduleRef.createNestApplication({ bufferLogs: true, bodyParser: false });
   configureApp(app);
