@@ -82,6 +82,11 @@ export class BroadcastService {
     return this.streams.get(channelId)?.subscribers.size ?? 0;
   }
 
+  /** Visits every channel that has subscribers now, with how many. */
+  forEachChannel(visit: (channelId: string, subscribers: number) => void): void {
+    for (const [channelId, stream] of this.streams) visit(channelId, stream.subscribers.size);
+  }
+
   totalSubscribers(): number {
     let total = 0;
     for (const stream of this.streams.values()) total += stream.subscribers.size;

@@ -10,6 +10,7 @@ import {
   ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { Request } from 'express';
+import { MetricsService } from '../metrics/metrics.service';
 import { ChannelsService, RATE_WINDOW_MS } from './channels.service';
 
 /**
@@ -24,6 +25,7 @@ export class ChannelThrottlerGuard extends ThrottlerGuard {
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
     private readonly channels: ChannelsService,
+    private readonly metrics: MetricsService,
   ) {
     super(options, storage, reflector);
   }
@@ -38,6 +40,14 @@ export class ChannelThrottlerGuard extends ThrottlerGuard {
 
   protected override getTracker(req: Record<string, unknown>): Promise<string> {
     return Promise.resolve(`channel:${(req as unknown as Request<{ id: string }>).params.id}`);
+  }
+
+  protected override throwThrottlingException(
+    context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
+    this.metrics.rateLimited('broadcast');
+    return super.throwThrottlingException(context, detail);
   }
 
   protected override getErrorMessage(
