@@ -15,7 +15,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .setVersion(VERSION)
     .setLicense('MIT', 'https://opensource.org/licenses/MIT')
-    .addServer('http://localhost:8080', 'Local default')
+    .addServer('/', 'This server')
     .addTag('channels', 'Channel management, lifecycle and broadcast')
     .addTag('health', 'Liveness and readiness probes')
     .addTag('info', 'Service information')
