@@ -1,27 +1,24 @@
 import { Controller, Get } from '@nestjs/common';
-import { Public } from './security/public.decorator';
 import { ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Public } from './security/public.decorator';
 import { SERVICE_NAME, VERSION } from './version';
+
+const DESCRIPTION = 'Real-time broadcasting: isolated channels, REST control, WebSocket fan-out.';
+const LINKS = {
+  docs: '/docs',
+  openapi: '/docs-json',
+  health: '/health',
+  ready: '/ready',
+  channels: '/api/v1/channels',
+  websocket: '/api/v1/channels/{channel_id}/ws',
+};
 
 class ServiceInfoDto {
   @ApiProperty({ example: 'EmitHub' }) name!: string;
   @ApiProperty({ example: 'emit-hub' }) service!: string;
   @ApiProperty({ example: '0.1.0' }) version!: string;
-  @ApiProperty({
-    example: 'Real-time broadcasting: isolated channels, REST control, WebSocket fan-out.',
-  })
-  description!: string;
-  @ApiProperty({
-    example: {
-      docs: '/docs',
-      openapi: '/docs-json',
-      health: '/health',
-      ready: '/ready',
-      channels: '/api/v1/channels',
-      websocket: '/api/v1/channels/{channel_id}/ws',
-    },
-  })
-  links!: Record<string, string>;
+  @ApiProperty({ example: DESCRIPTION }) description!: string;
+  @ApiProperty({ example: LINKS }) links!: Record<string, string>;
 }
 
 @ApiTags('info')
@@ -36,15 +33,8 @@ export class AppController {
       name: 'EmitHub',
       service: SERVICE_NAME,
       version: VERSION,
-      description: 'Real-time broadcasting: isolated channels, REST control, WebSocket fan-out.',
-      links: {
-        docs: '/docs',
-        openapi: '/docs-json',
-        health: '/health',
-        ready: '/ready',
-        channels: '/api/v1/channels',
-        websocket: '/api/v1/channels/{channel_id}/ws',
-      },
+      description: DESCRIPTION,
+      links: LINKS,
     };
   }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { CliResult, generateConfig, runCli } from './cli';
-import { loadConfig } from './config.loader';
+import { getPath, loadConfig } from './config.loader';
 import { SETTINGS } from './config.schema';
 
 const PKG_VERSION = (
@@ -19,16 +19,6 @@ function block(stdout: string, title: string): string {
   if (start < 0) throw new Error(`no block for ${title}`);
   const end = lines.indexOf('', start);
   return lines.slice(start, end < 0 ? undefined : end).join('\n');
-}
-
-function getPath(obj: Record<string, unknown>, path: string): unknown {
-  return path
-    .split('.')
-    .reduce<unknown>(
-      (cur, part) =>
-        cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[part] : undefined,
-      obj,
-    );
 }
 
 describe('runCli', () => {

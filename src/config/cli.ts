@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { SERVICE_NAME, VERSION } from '../version';
 import { formatDefault } from './config-docs';
-import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig, resolveConfigFile } from './config.loader';
+import {
+  ConfigError,
+  DEFAULT_CONFIG_FILE,
+  getPath,
+  loadConfig,
+  resolveConfigFile,
+} from './config.loader';
 import { describeRange, SettingDef, SETTINGS } from './config.schema';
 
 /**
@@ -319,15 +325,6 @@ export function generateConfig(): string {
 }
 
 // ------------------------------------------------------------------------------------------------
-
-function getPath(obj: Record<string, unknown>, path: string): unknown {
-  let cur: unknown = obj;
-  for (const part of path.split('.')) {
-    if (!cur || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return cur;
-}
 
 function wrap(text: string, width: number): string[] {
   const lines: string[] = [];

@@ -1,6 +1,13 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { unwatchFile, watchFile } from 'node:fs';
-import { ConfigError, ConfigSources, loadConfig, resolveConfigFile } from './config.loader';
+import {
+  ConfigError,
+  ConfigSources,
+  getPath,
+  loadConfig,
+  resolveConfigFile,
+  setPath,
+} from './config.loader';
 import { HubConfig, SETTINGS } from './config.schema';
 
 /** Settings that only take effect at start-up: a change is reported, not applied. */
@@ -92,21 +99,4 @@ export class ConfigReloader implements OnModuleInit, OnModuleDestroy {
     }
     return { applied, needsRestart };
   }
-}
-
-function getPath(obj: object, path: string): unknown {
-  return path
-    .split('.')
-    .reduce<unknown>((cur, part) => (cur as Record<string, unknown> | undefined)?.[part], obj);
-}
-
-function setPath(obj: object, path: string, value: unknown): void {
-  const parts = path.split('.');
-  const parent = parts
-    .slice(0, -1)
-    .reduce<Record<string, unknown>>(
-      (cur, part) => cur[part] as Record<string, unknown>,
-      obj as Record<string, unknown>,
-    );
-  parent[parts[parts.length - 1]] = value;
 }

@@ -134,7 +134,8 @@ function unknownKeys(toml: Record<string, unknown>, prefix = ''): string[] {
   return out;
 }
 
-function getPath(obj: Record<string, unknown>, path: string): unknown {
+/** The value at a dotted TOML path (`websocket.ping_interval`) of a nested object. */
+export function getPath(obj: object, path: string): unknown {
   let cur: unknown = obj;
   for (const part of path.split('.')) {
     if (!cur || typeof cur !== 'object') return undefined;
@@ -143,9 +144,10 @@ function getPath(obj: Record<string, unknown>, path: string): unknown {
   return cur;
 }
 
-function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+/** Sets the value at a dotted TOML path, creating the tables on the way. */
+export function setPath(obj: object, path: string, value: unknown): void {
   const parts = path.split('.');
-  let cur = obj;
+  let cur = obj as Record<string, unknown>;
   for (const part of parts.slice(0, -1)) {
     cur[part] ??= {};
     cur = cur[part] as Record<string, unknown>;
