@@ -93,7 +93,8 @@ export class ChannelsService implements OnModuleInit, BeforeApplicationShutdown 
       allowClientMessages: dto.settings?.allow_client_messages ?? false,
       persistMessages:
         dto.settings?.persist_messages ?? this.config.persistence.persist_messages_default,
-      rateLimitPerMinute: dto.settings?.rate_limit_per_minute ?? this.config.rate_limit_per_minute_default,
+      rateLimitPerMinute:
+        dto.settings?.rate_limit_per_minute ?? this.config.rate_limit_per_minute_default,
       seqCeiling: 0,
     });
     await this.repo.insert(entity);

@@ -9,8 +9,8 @@ import { ConfigReloader } from '../config/config-reloader.service';
 import { HubConfig } from '../config/config.schema';
 import { InjectHubConfig } from '../config/hub.config';
 
-/** Probes are polled every few seconds: their successful answers are not logged. */
-const QUIET_PATHS = /^\/(?:api\/v1\/)?(?:health|ready)(?:\?|$)/;
+/** Probes and metric scrapes come every few seconds: their successful answers are not logged. */
+const QUIET_PATHS = /^\/(?:(?:api\/v1\/)?(?:health|ready)|metrics)(?:\?|$)/;
 
 export type RequestLogger = RequestHandler & { logger: Logger };
 

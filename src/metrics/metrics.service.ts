@@ -8,7 +8,12 @@ export type DenialReason = 'not_found' | 'not_active' | 'full' | 'invalid_reques
 /** What was refused for going over a channel's `rate_limit_per_minute`. */
 export type RateLimitKind = 'broadcast' | 'client_message';
 
-const DENIAL_REASONS: readonly DenialReason[] = ['not_found', 'not_active', 'full', 'invalid_request'];
+const DENIAL_REASONS: readonly DenialReason[] = [
+  'not_found',
+  'not_active',
+  'full',
+  'invalid_request',
+];
 const RATE_LIMIT_KINDS: readonly RateLimitKind[] = ['broadcast', 'client_message'];
 
 /** Fan-out takes microseconds to milliseconds: finer buckets than prom-client's defaults. */
