@@ -66,17 +66,20 @@ export class ChannelsService implements OnModuleInit, BeforeApplicationShutdown 
     );
   }
 
-  /** Writes each channel's exact last `seq` back, so a clean restart continues without a gap. */
+  /**
+   * Writes each channel's exact last `seq` back, so a clean restart continues without a gap. The
+   * sequencer's reservation shrinks to match first: a broadcast still arriving reserves (and
+   * writes) a new block instead of using numbers the database no longer covers.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     for (const rt of this.channels.values()) {
-      if (rt.entity.seqCeiling !== rt.sequencer.lastSeq) {
-        rt.entity.seqCeiling = rt.sequencer.lastSeq;
-        await this.repo
-          .update(rt.entity.id, { seqCeiling: rt.entity.seqCeiling })
-          .catch((err: unknown) =>
-            this.logger.warn({ err, channelId: rt.entity.id }, 'could not write the last seq back'),
-          );
-      }
+      if (rt.entity.seqCeiling === rt.sequencer.lastSeq) continue;
+      rt.entity.seqCeiling = rt.sequencer.releaseReservation();
+      await this.repo
+        .update(rt.entity.id, { seqCeiling: rt.entity.seqCeiling })
+        .catch((err: unknown) =>
+          this.logger.warn({ err, channelId: rt.entity.id }, 'could not write the last seq back'),
+        );
     }
   }
 

@@ -67,3 +67,20 @@ describe('Sequencer', () => {
     await expect(seq.submit(job(published))).resolves.toBe(1);
   });
 });
+
+describe('Sequencer.releaseReservation', () => {
+  it('makes the next submission reserve again, above the released ceiling', async () => {
+    const reserved: number[] = [];
+    const seq = new Sequencer<number, number>(0, 0, {
+      reserve: (c) => {
+        reserved.push(c);
+        return Promise.resolve();
+      },
+      admit: () => undefined,
+    });
+    await seq.submit({ build: (n) => n, publish: (n) => n });
+    expect(seq.releaseReservation()).toBe(1);
+    await expect(seq.submit({ build: (n) => n, publish: (n) => n })).resolves.toBe(2);
+    expect(reserved).toEqual([1 + SEQ_BLOCK, 2 + SEQ_BLOCK]);
+  });
+});

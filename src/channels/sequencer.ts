@@ -47,8 +47,12 @@ export class Sequencer<M, R> {
     return this.last;
   }
 
-  /** The exact last number, for a clean shutdown to write back as the new ceiling. */
-  get reservedCeiling(): number {
+  /**
+   * Gives back the unused rest of the reserved block (clean shutdown): the ceiling becomes the
+   * exact last number, returned for the caller to store. A later submission reserves anew.
+   */
+  releaseReservation(): number {
+    this.ceiling = this.last;
     return this.ceiling;
   }
 
