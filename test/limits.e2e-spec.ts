@@ -212,10 +212,12 @@ describe('slow consumers', () => {
     expect(maxBuffered).toBeLessThan(BOUND + 50 * (payload.length + 200));
 
     slow.ws.resume();
+    let timer: NodeJS.Timeout | undefined;
     const closed = await Promise.race([
       slow.closed,
-      new Promise<null>((r) => setTimeout(() => r(null), 15000)),
+      new Promise<null>((r) => (timer = setTimeout(() => r(null), 15000))),
     ]);
+    clearTimeout(timer);
     expect(closed?.code).toBe(1013);
     expect(slow.all('broadcast').length).toBeLessThan(N);
     fast.forEach((c) => c.close());
