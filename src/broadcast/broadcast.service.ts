@@ -93,12 +93,6 @@ export class BroadcastService {
     return total;
   }
 
-  /** Ends every stream (shutdown): the last frame is built per channel. */
-  endAll(lastFrame: (channelId: string) => Frame, code: number, reason: string): void {
-    for (const channelId of [...this.streams.keys()])
-      this.end(channelId, lastFrame(channelId), code, reason);
-  }
-
   /** Completes every stream (shutdown, after the sockets are closed). */
   completeAll(): void {
     for (const stream of this.streams.values()) stream.subject.complete();

@@ -9,6 +9,7 @@ export enum HubErrorCode {
   CLIENT_MESSAGES_DISABLED = 'CLIENT_MESSAGES_DISABLED',
   RATE_LIMITED = 'RATE_LIMITED',
   SHUTTING_DOWN = 'SHUTTING_DOWN',
+  INVALID_REQUEST = 'INVALID_REQUEST',
 }
 
 export class HubError extends Error {
@@ -32,4 +33,5 @@ export const HTTP_STATUS_OF: Record<HubErrorCode, HttpStatus> = {
   [HubErrorCode.CLIENT_MESSAGES_DISABLED]: HttpStatus.FORBIDDEN,
   [HubErrorCode.RATE_LIMITED]: HttpStatus.TOO_MANY_REQUESTS,
   [HubErrorCode.SHUTTING_DOWN]: HttpStatus.SERVICE_UNAVAILABLE,
+  [HubErrorCode.INVALID_REQUEST]: HttpStatus.BAD_REQUEST,
 };

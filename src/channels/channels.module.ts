@@ -6,7 +6,7 @@ import { HistoryModule } from '../history/history.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { ChannelEntity } from './channel.entity';
 import { ChannelsController } from './channels.controller';
-import { ChannelsService, DEFAULT_RATE_LIMIT_PER_MINUTE, RATE_WINDOW_MS } from './channels.service';
+import { ChannelsService, RATE_WINDOW_MS } from './channels.service';
 import { ChannelThrottlerGuard } from './channel-throttler.guard';
 
 @Module({
@@ -15,9 +15,10 @@ import { ChannelThrottlerGuard } from './channel-throttler.guard';
     BroadcastModule,
     HistoryModule,
     MetricsModule,
-    // The limit and window are the channel's own; see ChannelThrottlerGuard.
+    // Storage and guard only: ChannelThrottlerGuard replaces this placeholder limit with each
+    // channel's own rate_limit_per_minute.
     ThrottlerModule.forRoot({
-      throttlers: [{ name: 'default', ttl: RATE_WINDOW_MS, limit: DEFAULT_RATE_LIMIT_PER_MINUTE }],
+      throttlers: [{ name: 'default', ttl: RATE_WINDOW_MS, limit: 1 }],
     }),
   ],
   controllers: [ChannelsController],

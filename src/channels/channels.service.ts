@@ -25,8 +25,6 @@ export const RATE_WINDOW_MS = 60_000;
 /** Close code sent to clients when their channel is stopped or deleted (normal closure). */
 export const CLOSE_CHANNEL_STOPPED = 1000;
 
-export const DEFAULT_RATE_LIMIT_PER_MINUTE = 60;
-
 interface SequencedMessage {
   frame: Frame;
   persisted: boolean;

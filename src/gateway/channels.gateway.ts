@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
 import { BroadcastService } from '../broadcast/broadcast.service';
 import { frame } from '../broadcast/frames';
-import { HubError } from '../channels/channel.errors';
+import { HubError, HubErrorCode } from '../channels/channel.errors';
 import { ChannelsService } from '../channels/channels.service';
 import { HubConfig } from '../config/config.schema';
 import { InjectHubConfig } from '../config/hub.config';
@@ -67,8 +67,7 @@ export class ChannelsGateway implements OnGatewayConnection<WebSocket>, OnModule
       since = parseSince(url.searchParams.get('since'));
       channel = this.channels.admit(channelId);
     } catch (err) {
-      const reason =
-        err instanceof HubError || err instanceof RangeError ? err.message : 'Connection refused';
+      const reason = err instanceof HubError ? err.message : 'Connection refused';
       this.logger.log({ connectionId, channelId, reason }, 'WebSocket connection denied');
       this.metrics.connectionDenied(denialReason(err));
       ws.send(JSON.stringify(frame('denied', channelId, reason)));
@@ -134,6 +133,9 @@ export class ChannelsGateway implements OnGatewayConnection<WebSocket>, OnModule
 function parseSince(raw: string | null): number | null {
   if (raw === null) return null;
   if (!/^\d{1,15}$/.test(raw))
-    throw new RangeError(`Invalid since=${raw.slice(0, 20)}: expected a non-negative integer seq`);
+    throw new HubError(
+      HubErrorCode.INVALID_REQUEST,
+      `Invalid since=${raw.slice(0, 20)}: expected a non-negative integer seq`,
+    );
   return Number(raw);
 }

@@ -13,6 +13,6 @@ export function denialReason(err: unknown): DenialReason {
         return 'full';
     }
   }
-  // A malformed request (`?since=`), or anything else admission refused.
+  // A malformed request (`?since=`, INVALID_REQUEST), or anything else admission refused.
   return 'invalid_request';
 }
